@@ -1,0 +1,70 @@
+"""Settings from command-line options and the environment (see design.md's contracts table)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sagecraft.core.context import DEFAULT_ACCOUNT_ID
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8642
+DEFAULT_REGION = "us-east-1"
+
+
+def resolve_home(home: str | os.PathLike | None = None) -> Path:
+    """``--home``, else ``$SAGECRAFT_HOME``, else ``~/.sagecraft``."""
+    chosen = home or os.environ.get("SAGECRAFT_HOME") or Path.home() / ".sagecraft"
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    account_id: str = DEFAULT_ACCOUNT_ID
+    database_url: str = ""
+    object_store: str = ""
+    executor: str = "local"
+
+    @classmethod
+    def load(cls, home: str | os.PathLike | None = None, host: str | None = None,
+             port: int | None = None) -> Settings:
+        root = resolve_home(home)
+        return cls(
+            home=root,
+            host=host or DEFAULT_HOST,
+            port=port or DEFAULT_PORT,
+            account_id=os.environ.get("SAGECRAFT_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
+            database_url=os.environ.get("SAGECRAFT_DATABASE_URL") or f"sqlite:///{root / 'metadata.sqlite3'}",
+            object_store=os.environ.get("SAGECRAFT_OBJECT_STORE") or f"file://{root / 'objects'}",
+            executor=os.environ.get("SAGECRAFT_EXECUTOR", "local"),
+        )
+
+    @property
+    def endpoint_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.home / "credentials"
+
+    @property
+    def server_file(self) -> Path:
+        """Written by a running server: its pid and endpoint, so ``env``/``down`` can find it."""
+        return self.home / "server.json"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "server.log"
+
+    @property
+    def sdk_config_file(self) -> Path:
+        return self.home / "sagemaker-config.yaml"

@@ -1,0 +1,241 @@
+"""The ASGI edge: route → authenticate → parse + validate → dispatch → serialize.
+
+Every request but the health check must carry a valid SigV4 signature. Errors reach clients in
+their service's own error format; an unexpected failure is an ``InternalFailure`` carrying the
+request id, its traceback only in the server log."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import anyio
+from botocore import xform_name
+
+from sagecraft.api.models import ServiceInfo
+from sagecraft.api.protocols.http import HttpRequest, HttpResponse
+from sagecraft.api.validation import validate
+from sagecraft.core.context import RequestContext, new_request_id
+from sagecraft.core.errors import AwsError, ClientError, InternalFailure
+from sagecraft.gateway.auth import auth_error
+from sagecraft.gateway.body import RequestBody, read_body
+from sagecraft.gateway.protocols import ProtocolSet
+from sagecraft.gateway.routing import route
+from sagecraft.gateway.virtual_host import bucket_from_host
+from sagecraft.security import sigv4
+from sagecraft.security.credentials import Credential, CredentialStore
+from sagecraft.security.sigv4 import AuthError
+
+log = logging.getLogger("sagecraft.gateway")
+
+
+class ContentSha256Mismatch(ClientError):
+    code = "XAmzContentSHA256Mismatch"
+
+
+class Gateway:
+    def __init__(self, providers: dict[str, object], credentials: CredentialStore, *, spool_dir: str,
+                 version: str, account_id: str, internal_routes: dict | None = None) -> None:
+        self.providers = providers
+        self.credentials = credentials
+        self.spool_dir = spool_dir
+        self.version = version
+        self.account_id = account_id
+        self.protocols = ProtocolSet(providers)
+        self.internal_routes = internal_routes or {}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"].startswith("/_sagecraft/"):
+            await self._internal(scope, send)
+            return
+        response = await self._handle(scope, receive)
+        await _send(send, response, head=scope["method"] == "HEAD")
+
+    async def _internal(self, scope, send) -> None:
+        handler = self.internal_routes.get(scope["path"])
+        if scope["path"] == "/_sagecraft/health":
+            import json
+
+            body = json.dumps({"status": "ok", "version": self.version}).encode()
+            await _send(send, HttpResponse(200, {"content-type": "application/json"}, body))
+        elif handler is not None:
+            await _send(send, await handler(scope))
+        else:
+            await _send(send, HttpResponse(404, {"content-type": "text/plain"}, b"Not Found"))
+
+    async def _handle(self, scope, receive) -> HttpResponse:
+        request_id = new_request_id()
+        started = time.perf_counter()
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        request = HttpRequest(
+            method=scope["method"],
+            raw_path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+        )
+        service = route(request)
+        protocol = self.protocols.get(service)
+        body: RequestBody | None = None
+        operation_name = "-"
+        try:
+            try:
+                signature = sigv4.read_signature(headers, sigv4.raw_query_pairs(request.query_string))
+                sigv4.check_time(signature)
+                credential = self._credential(signature, headers)
+                body = await read_body(
+                    receive, headers, spool_dir=self.spool_dir,
+                    hash_sha256=service.name != "s3" or _hex_sha256(headers),
+                    hash_md5=service.name == "s3" and request.method in ("PUT", "POST"),
+                    verify_chunk=_chunk_verifier(credential, signature),
+                )
+                _verify_signature(request, signature, credential, body, service)
+            except AuthError as error:
+                raise auth_error(service.protocol, error) from None
+            request.body = body
+            if service.name == "s3":
+                bucket = bucket_from_host(headers.get("host", ""))
+                if bucket:
+                    request.path_prefix = "/" + bucket
+            operation = protocol.resolve(request)
+            operation_name = operation.name
+            params = protocol.parse(request, operation)
+            validate(operation.input_shape, params)
+            handler = self._handler(service, operation.name)
+            context = RequestContext(
+                principal=credential.principal, region=signature.region, account_id=self.account_id,
+                request_id=request_id, source_ip=(scope.get("client") or ("", 0))[0],
+                endpoint_url=_endpoint_url(scope, headers),
+            )
+            output = await anyio.to_thread.run_sync(handler, context, params)
+            if isinstance(output, HttpResponse):  # a provider that answers outside its model
+                return output
+            return protocol.serialize(operation, output, request_id)
+        except AwsError as error:
+            if error.status >= 500:
+                log.error("%s %s failed: %s (request %s)", service.name, operation_name, error, request_id)
+            return protocol.serialize_error(error, request_id, **_head_kwargs(service, request))
+        except Exception:
+            log.exception("internal failure in %s %s (request %s)", service.name, operation_name, request_id)
+            failure = InternalFailure(f"An internal error occurred. Request id: {request_id}.")
+            return protocol.serialize_error(failure, request_id, **_head_kwargs(service, request))
+        finally:
+            if body is not None:
+                body.discard()
+            log.debug("%s %s %s in %.1f ms", service.name, operation_name, request_id,
+                      (time.perf_counter() - started) * 1000)
+
+    def _credential(self, signature: sigv4.Signature, headers: dict[str, str]) -> Credential:
+        credential = self.credentials.lookup(signature.access_key_id)
+        if credential is None:
+            raise AuthError("unknown_key", f"Unknown access key {signature.access_key_id}.")
+        if credential.session_token is not None:
+            token = headers.get("x-amz-security-token")
+            if token is None or not hmac.compare_digest(token, credential.session_token):
+                raise AuthError("bad_token", "The security token included in the request is invalid.")
+            if credential.expired():
+                raise AuthError("expired", "The security token included in the request is expired.")
+        return credential
+
+    def _handler(self, service: ServiceInfo, operation: str):
+        provider = self.providers.get(service.name)
+        handler = getattr(provider, xform_name(operation), None) if provider is not None else None
+        if handler is None:
+            raise self.protocols.unsupported(service, operation)
+        return handler
+
+
+def _hex_sha256(headers: dict[str, str]) -> bool:
+    value = headers.get("x-amz-content-sha256", "")
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _verify_signature(request: HttpRequest, signature: sigv4.Signature, credential: Credential,
+                      body: RequestBody, service: ServiceInfo) -> None:
+    declared = request.headers.get("x-amz-content-sha256")
+    if signature.presigned:
+        payload_hash = declared or sigv4.UNSIGNED_PAYLOAD
+    else:
+        payload_hash = declared or body.sha256 or sigv4.EMPTY_SHA256
+    query = sigv4.raw_query_pairs(request.query_string)
+    sigv4.verify(credential.secret_access_key, request.method, request.raw_path, query, request.headers,
+                 signature, payload_hash)
+    if declared and _hex_sha256(request.headers) and body.sha256 != declared:
+        raise ContentSha256Mismatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
+
+
+def _chunk_verifier(credential: Credential, signature: sigv4.Signature):
+    state = {"previous": signature.signature}
+
+    def verify(chunk_signature: str, chunk_hash: str) -> None:
+        expected = sigv4.chunk_signature(credential.secret_access_key, signature, state["previous"], chunk_hash)
+        if not hmac.compare_digest(expected, chunk_signature):
+            raise AuthError("bad_signature", "The chunk signature does not match.")
+        state["previous"] = chunk_signature
+
+    return verify
+
+
+def _head_kwargs(service: ServiceInfo, request: HttpRequest) -> dict:
+    return {"head": True} if service.name == "s3" and request.method == "HEAD" else {}
+
+
+def _endpoint_url(scope, headers: dict[str, str]) -> str:
+    host = headers.get("host") or "{}:{}".format(*scope.get("server", ("127.0.0.1", 80)))
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+async def _send(send, response: HttpResponse, head: bool = False) -> None:
+    body = response.body
+    headers = dict(response.headers)
+    if isinstance(body, bytes | bytearray):
+        headers.setdefault("content-length", str(len(body)))
+    raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+    if head:
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if isinstance(body, bytes | bytearray):
+        await send({"type": "http.response.body", "body": bytes(body)})
+        return
+    if isinstance(body, AsyncIterator):
+        async for chunk in body:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    else:
+        await _send_sync_iterator(send, body)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_sync_iterator(send, body: Iterator[bytes]) -> None:
+    done = object()
+    try:
+        while True:
+            chunk = await anyio.to_thread.run_sync(next, body, done)
+            if chunk is done:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    finally:
+        close = getattr(body, "close", None)
+        if close:
+            close()
+
+
+async def _lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+

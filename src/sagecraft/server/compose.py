@@ -1,0 +1,51 @@
+"""The composition root: the only place that picks concrete backends and wires capabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sagecraft import __version__
+from sagecraft.security.admin_key import ensure_admin_key
+from sagecraft.config.settings import Settings
+from sagecraft.core.context import Principal
+from sagecraft.gateway.app import Gateway
+from sagecraft.security.credentials import ChainedCredentials, Credential, StaticCredentials
+
+
+@dataclass
+class Application:
+    settings: Settings
+    gateway: Gateway
+    closers: list
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()
+
+
+def admin_credential(settings: Settings) -> Credential:
+    key_id, secret = ensure_admin_key(settings.credentials_file)
+    principal = Principal(
+        access_key_id=key_id,
+        arn=f"arn:aws:iam::{settings.account_id}:root",
+        user_id=settings.account_id,
+        account_id=settings.account_id,
+    )
+    return Credential(key_id, secret, principal)
+
+
+def build(settings: Settings) -> Application:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.spool_dir.mkdir(parents=True, exist_ok=True)
+    closers: list = []
+    providers: dict[str, object] = {}
+    credential_stores: list = [StaticCredentials([admin_credential(settings)])]
+    # Capabilities register their providers here (see each services/<capability>/provider.py).
+    gateway = Gateway(
+        providers,
+        ChainedCredentials(credential_stores),
+        spool_dir=str(settings.spool_dir),
+        version=__version__,
+        account_id=settings.account_id,
+    )
+    return Application(settings, gateway, closers)
