@@ -8,11 +8,15 @@ from sagecraft.api.models import ServiceInfo
 from sagecraft.api.protocols.http import HttpRequest, HttpResponse, parse_query
 from sagecraft.api.protocols.values import parse_text_scalar
 from sagecraft.api.protocols.xmldoc import to_xml
-from sagecraft.core.errors import AwsError, UnknownOperation
+from sagecraft.core.errors import AwsError, UnknownOperation, ValidationException
 
 
 class InvalidAction(UnknownOperation):
     code = "InvalidAction"
+
+
+class MalformedQueryString(ValidationException):
+    code = "MalformedQueryString"
 
 
 class QueryProtocol:
@@ -25,7 +29,11 @@ class QueryProtocol:
     def form(request: HttpRequest) -> dict[str, str]:
         pairs = request.query
         if request.method == "POST" and request.body.size:
-            pairs = pairs + parse_query(request.body.read().decode())
+            try:
+                text = request.body.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise MalformedQueryString("The request body is not UTF-8 form data.") from None
+            pairs = pairs + parse_query(text)
         return dict(pairs)
 
     def resolve(self, request: HttpRequest) -> OperationModel:
@@ -55,9 +63,11 @@ class QueryProtocol:
         from xml.sax.saxutils import escape
 
         kind = "Sender" if error.sender_fault else "Receiver"
+        # Query services (STS, IAM) call a failed constraint ValidationError, not ValidationException.
+        code = error.query_code or ("ValidationError" if error.code == "ValidationException" else error.code)
         body = (
             f'<ErrorResponse xmlns="{self.service.xml_namespace}"><Error><Type>{kind}</Type>'
-            f"<Code>{error.query_code or error.code}</Code><Message>{escape(error.message)}</Message></Error>"
+            f"<Code>{code}</Code><Message>{escape(error.message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
         headers = {"content-type": self.content_type, "x-amzn-requestid": request_id, **error.headers}

@@ -1,0 +1,1 @@
+"""STS: who is calling (GetCallerIdentity) and temporary credentials (AssumeRole)."""
