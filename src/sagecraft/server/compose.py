@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sagecraft import __version__
-from sagecraft.security.admin_key import ensure_admin_key
 from sagecraft.config.settings import Settings
 from sagecraft.core.context import Principal
 from sagecraft.gateway.app import Gateway
+from sagecraft.security.admin_key import ensure_admin_key
 from sagecraft.security.credentials import ChainedCredentials, Credential, StaticCredentials
+from sagecraft.services.logs.provider import LogsProvider
+from sagecraft.services.logs.service import LogsService
+from sagecraft.services.s3.provider import S3Provider
+from sagecraft.services.sts.credentials import TemporaryCredentialStore
+from sagecraft.services.sts.provider import StsProvider
+from sagecraft.services.sts.service import StsService
+from sagecraft.storage.metadata import MetadataStore
+from sagecraft.storage.objects.factory import open_object_store
 
 
 @dataclass
@@ -41,6 +49,16 @@ def build(settings: Settings) -> Application:
     providers: dict[str, object] = {}
     credential_stores: list = [StaticCredentials([admin_credential(settings)])]
     # Capabilities register their providers here (see each services/<capability>/provider.py).
+    providers["s3"] = s3 = S3Provider(open_object_store(settings.object_store, spool_dir=settings.spool_dir),
+                                      settings.account_id)
+    closers.append(s3.close)
+    # Opening upgrades the schema to head; Settings built by hand may leave the URL empty.
+    metadata = MetadataStore.open(settings.database_url or f"sqlite:///{settings.home / 'metadata.sqlite3'}")
+    closers.append(metadata.close)
+    sts = StsService(metadata, settings.account_id)
+    providers["sts"] = StsProvider(sts)
+    credential_stores.append(TemporaryCredentialStore(sts))  # AssumeRole's keys
+    providers["logs"] = LogsProvider(LogsService(metadata))
     gateway = Gateway(
         providers,
         ChainedCredentials(credential_stores),

@@ -32,8 +32,8 @@ class JsonProtocol:
         else:
             try:
                 document = json.loads(raw)
-            except ValueError:
-                raise SerializationError("Start of structure or map found where not expected.") from None
+            except (ValueError, RecursionError):
+                raise SerializationError("The request body is not valid JSON.") from None
         if not isinstance(document, dict):
             raise SerializationError("The request body must be a JSON object.")
         shape = operation.input_shape

@@ -80,7 +80,9 @@ class RestRouter:
 
     def __init__(self, model: ServiceModel) -> None:
         routes = [_compile(model.operation_model(name)) for name in model.operation_names]
-        self._routes = sorted(routes, key=lambda r: -r.specificity)
+        # Some operations look alike on the wire (S3's GetBucketLifecycle and its successor
+        # GetBucketLifecycleConfiguration): the current one wins the tie.
+        self._routes = sorted(routes, key=lambda r: (-r.specificity, r.operation.deprecated))
 
     def resolve(self, request: HttpRequest, path: str) -> tuple[OperationModel, dict[str, str]]:
         query = dict(request.query)

@@ -17,8 +17,10 @@ from sagecraft.core.errors import AwsError
 def _parse_document(shape: Shape, raw: bytes, path: str) -> dict:
     try:
         document = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SerializationError("The request body is not valid JSON.") from None
+    if shape.type_name == "structure" and not isinstance(document, dict):
+        raise SerializationError("The request body must be a JSON object.")
     return from_json(shape, document, path)
 
 
@@ -30,7 +32,8 @@ class RestJsonProtocol:
         self.router = RestRouter(service.model)
 
     def resolve(self, request: HttpRequest) -> OperationModel:
-        operation, labels = self.router.resolve(request, request.path)
+        # Match the path as sent: the router decodes each label once (a key may hold "%2F").
+        operation, labels = self.router.resolve(request, request.path_prefix + request.raw_path)
         request.labels = labels
         return operation
 

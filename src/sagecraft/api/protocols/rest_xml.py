@@ -29,7 +29,8 @@ class RestXmlProtocol:
         self.namespace = namespace
 
     def resolve(self, request: HttpRequest) -> OperationModel:
-        operation, labels = self.router.resolve(request, request.path)
+        # Match the path as sent: the router decodes each label once (a key may hold "%2F").
+        operation, labels = self.router.resolve(request, request.path_prefix + request.raw_path)
         request.labels = labels
         return operation
 
@@ -63,8 +64,10 @@ class RestXmlProtocol:
         if head:  # HEAD responses carry no body; clients read the status alone
             return HttpResponse(error.status, headers, b"")
         extra = "".join(f"<{k}>{_escape(v)}</{k}>" for k, v in error.fields.items())
+        # S3 has no ValidationException: a parameter that breaks the model is an InvalidArgument.
+        code = "InvalidArgument" if error.code == "ValidationException" else error.code
         body = (
-            f"{_XML_DECLARATION}<Error><Code>{error.code}</Code><Message>{_escape(error.message)}</Message>"
+            f"{_XML_DECLARATION}<Error><Code>{code}</Code><Message>{_escape(error.message)}</Message>"
             f"{extra}<RequestId>{request_id}</RequestId></Error>"
         )
         headers["content-type"] = self.content_type

@@ -16,15 +16,17 @@ UTC = dt.timezone.utc
 
 def parse_timestamp(value: str | float | int, name: str) -> dt.datetime:
     """Any of the three AWS timestamp formats (epoch seconds, ISO 8601, RFC 822) to aware UTC."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValidationException(f"Value at '{name}' is not a timestamp.")
     if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, UTC)
+        return _from_epoch(value, name)
     text = value.strip()
     try:
-        return dt.datetime.fromtimestamp(float(text), UTC)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return _from_epoch(seconds, name)
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -34,6 +36,13 @@ def parse_timestamp(value: str | float | int, name: str) -> dt.datetime:
         return email.utils.parsedate_to_datetime(text).astimezone(UTC)
     except (TypeError, ValueError):
         raise ValidationException(f"Value '{text}' at '{name}' is not a valid timestamp.") from None
+
+
+def _from_epoch(seconds: float, name: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValidationException(f"Value '{seconds}' at '{name}' is not a valid timestamp.") from None
 
 
 def format_timestamp(value: dt.datetime, fmt: str) -> str | float:

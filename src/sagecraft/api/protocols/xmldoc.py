@@ -59,7 +59,8 @@ def from_xml(shape: Shape, element: ET.Element, path: str):
         return out
     if kind == "list":
         item_tag = shape.member.serialization.get("name", "member")
-        return [from_xml(shape.member, c, f"{path}.{i + 1}") for i, c in enumerate(element) if _local(c.tag) == item_tag]
+        items = [c for c in element if _local(c.tag) == item_tag]
+        return [from_xml(shape.member, c, f"{path}.{i + 1}") for i, c in enumerate(items)]
     if kind == "map":
         return _flat_map(shape, [c for c in element if _local(c.tag) == "entry"], path)
     return parse_text_scalar(shape, element.text or "", path)
@@ -129,10 +130,7 @@ def _write(shape: Shape, value, tag: str, out: list[str], namespace: str | None 
         _write_map_entries(shape, value, out, "entry")
         out.append(f"</{tag}>")
         return
-    if isinstance(value, dt.datetime) or kind != "string":
-        text = format_text_scalar(shape, value)
-    else:
-        text = value
+    text = format_text_scalar(shape, value) if isinstance(value, dt.datetime) or kind != "string" else value
     out.append(f"{_open(tag, namespace)}{escape(text)}</{tag}>")
 
 
