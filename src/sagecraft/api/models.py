@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
@@ -64,3 +64,13 @@ def service_info(name: str) -> ServiceInfo:
         api_version=meta["apiVersion"],
         xml_namespace=xml_ns if isinstance(xml_ns, str) else None,
     )
+
+
+@functools.cache
+def service_info_as(name: str, protocol: str) -> ServiceInfo:
+    """The service as seen by a client speaking another protocol its model lists (CloudWatch: older
+    botocore speaks query where 1.44 speaks json)."""
+    info = service_info(name)
+    if protocol != info.protocol and protocol not in (info.model.metadata.get("protocols") or ()):
+        raise ValueError(f"{name} does not speak {protocol}")
+    return replace(info, protocol=protocol)

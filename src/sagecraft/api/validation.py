@@ -46,7 +46,14 @@ def validate(shape: Shape | None, params: dict) -> None:
         raise ValidationException(f"{count} validation {noun} detected: {shown}")
 
 
+def _null(path: str) -> str:
+    return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+
+
 def _check(shape: Shape, value, path: str, problems: list[str]) -> None:
+    if value is None:  # a null list item or map value; missing members are checked by `required`
+        problems.append(_null(path))
+        return
     kind = shape.type_name
     meta = shape.metadata
     if kind == "structure":
@@ -55,7 +62,7 @@ def _check(shape: Shape, value, path: str, problems: list[str]) -> None:
         for name in meta.get("required", []):
             if value.get(name) is None:
                 at = f"{path}.{_camel(name)}" if path else _camel(name)
-                problems.append(f"Value null at '{at}' failed to satisfy constraint: Member must not be null")
+                problems.append(_null(at))
         for name, member in shape.members.items():
             item = value.get(name)
             if item is not None:
@@ -83,7 +90,8 @@ def _check(shape: Shape, value, path: str, problems: list[str]) -> None:
         pattern = meta.get("pattern")
         if pattern:
             compiled = _compiled(pattern)
-            if compiled is not None and compiled.search(value) is None:
+            # AWS matches the whole value (Java's Pattern.matches), anchored or not.
+            if compiled is not None and compiled.fullmatch(value) is None:
                 problems.append(
                     f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: "
                     f"Member must satisfy regular expression pattern: {pattern}"
@@ -101,7 +109,9 @@ def _size(meta: dict, measured, path: str, value, what: str, problems: list[str]
     low, high = meta.get("min"), meta.get("max")
     if low is not None and measured < low:
         relation = "greater than or equal to" if what == "value" else "have length greater than or equal to"
-        problems.append(f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: Member must {relation} {low}")
+        problems.append(f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: "
+                        f"Member must {relation} {low}")
     if high is not None and measured > high:
         relation = "less than or equal to" if what == "value" else "have length less than or equal to"
-        problems.append(f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: Member must {relation} {high}")
+        problems.append(f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: "
+                        f"Member must {relation} {high}")

@@ -1,4 +1,5 @@
-"""The ``sagecraft`` command."""
+"""The ``sagecraft`` command. Messages go to stderr; stdout carries only what scripts consume
+(the ``export`` lines), so ``eval "$(sagecraft up)"`` works too."""
 
 from __future__ import annotations
 
@@ -9,20 +10,25 @@ from rich.console import Console
 
 from sagecraft.config.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 
+# Plain tracebacks: the server's end up in its log file, where boxes drawn for a terminal do not help.
 app = typer.Typer(help="Sagecraft: SageMaker workflows on your own machine.", no_args_is_help=True,
-                  add_completion=False)
-console = Console(stderr=True)
+                  add_completion=False, pretty_exceptions_enable=False)
+console = Console(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[str | None, typer.Option("--home", help="Where the server keeps everything "
                                                  "(default $SAGECRAFT_HOME, else ~/.sagecraft).")]
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+RegionOption = Annotated[str | None, typer.Option(help="AWS region the clients use (default us-east-1).")]
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]✗[/] {message}", highlight=False)
+    return typer.Exit(1)
 
 
 @app.command()
-def server(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
-    home: HomeOption = None,
-) -> None:
+def server(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, home: HomeOption = None) -> None:
     """Run the server in the foreground."""
     from sagecraft.server.runner import StartupError, serve
 
@@ -30,13 +36,78 @@ def server(
 
     def ready(s: Settings) -> None:
         console.print(f"[green]●[/] Sagecraft listening on [bold]{s.endpoint_url}[/] (home {s.home}). "
-                      "Ctrl-C stops it.")
+                      "Ctrl-C stops it.", highlight=False)
 
     try:
         serve(settings, on_ready=ready)
     except StartupError as error:
-        console.print(f"[red]✗[/] {error}")
-        raise typer.Exit(1) from None
+        raise _fail(str(error)) from None
+
+
+@app.command()
+def up(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, home: HomeOption = None,
+       region: RegionOption = None) -> None:
+    """Start the server in the background, wait until it is ready, print the exports."""
+    from sagecraft.cli import daemon
+
+    settings = Settings.load(home, host, port)
+    try:
+        with console.status(f"Starting Sagecraft on {settings.endpoint_url} (home {settings.home})…"):
+            started = daemon.start(settings)
+    except daemon.StartupError as error:
+        raise _fail(str(error)) from None
+    except daemon.StartFailed as error:
+        console.print(f"[red]✗[/] {error}", highlight=False)
+        if error.log_tail:
+            console.print(f"The last lines of {settings.log_file}:", highlight=False)
+            console.rule()
+            for line in error.log_tail:
+                console.print(line, markup=False, highlight=False)
+            console.rule()
+        raise _fail("Fix the cause above and run `sagecraft up` again, or run `sagecraft server` to watch it "
+                    "start in the foreground.") from None
+    info = started.info
+    if started.already_running:
+        console.print(f"[yellow]●[/] Sagecraft is already running for {info.home} at [bold]{info.endpoint_url}[/] "
+                      f"(pid {info.pid}).", highlight=False)
+    else:
+        console.print(f"[green]✓[/] Sagecraft is up at [bold]{info.endpoint_url}[/] (pid {info.pid}, home "
+                      f"{info.home}, log {settings.log_file}).", highlight=False)
+    _print_exports(home, region)
+    console.print('Point your tools at it with: [bold]eval "$(sagecraft env' + _home_flag(home) + ')"[/]  ·  '
+                  "stop it with: [bold]sagecraft down" + _home_flag(home) + "[/]", highlight=False)
+
+
+@app.command()
+def down(home: HomeOption = None) -> None:
+    """Stop the background server of a home."""
+    from sagecraft.cli import daemon
+
+    where = Settings.load(home).home
+    with console.status(f"Stopping the Sagecraft server of {where}…"):
+        stopped = daemon.stop(where)
+    if stopped is None:
+        console.print(f"No Sagecraft server is running for home {where}; nothing to stop.", highlight=False)
+        return
+    console.print(f"[green]✓[/] Stopped the Sagecraft server at {stopped.endpoint_url} (pid {stopped.pid}).",
+                  highlight=False)
+
+
+@app.command()
+def env(home: HomeOption = None, region: RegionOption = None) -> None:
+    """Print the `export` lines that point boto3, the SageMaker SDK and the AWS CLI at the server."""
+    _print_exports(home, region)
+
+
+@app.command()
+def quickstart(home: HomeOption = None) -> None:
+    """Run the workflow on bundled data against an embedded server, and say where to look."""
+    from sagecraft.quickstart.workflow import run
+
+    try:
+        run(home, console)
+    except Exception as error:  # the step that failed was already reported
+        raise _fail(f"Quickstart stopped: {error}") from None
 
 
 @app.command()
@@ -45,6 +116,22 @@ def version() -> None:
     from sagecraft import __version__
 
     print(__version__)
+
+
+def _print_exports(home: str | None, region: str | None) -> None:
+    from sagecraft.client import NoServerRunning, client_env, shell_lines
+
+    try:
+        lines = shell_lines(client_env(home, region))
+    except NoServerRunning as error:
+        raise _fail(str(error)) from None
+    print("\n".join(lines))
+
+
+def _home_flag(home: str | None) -> str:
+    import shlex
+
+    return f" --home {shlex.quote(home)}" if home else ""
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ def resolve_home(home: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+def default_bucket_name(region: str, account_id: str) -> str:
+    """The SageMaker SDK's default bucket name (``Session.default_bucket()``)."""
+    return f"sagemaker-{region}-{account_id}"
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -36,7 +41,7 @@ class Settings:
         return cls(
             home=root,
             host=host or DEFAULT_HOST,
-            port=port or DEFAULT_PORT,
+            port=DEFAULT_PORT if port is None else port,  # 0 asks the OS for a free port
             account_id=os.environ.get("SAGECRAFT_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
             database_url=os.environ.get("SAGECRAFT_DATABASE_URL") or f"sqlite:///{root / 'metadata.sqlite3'}",
             object_store=os.environ.get("SAGECRAFT_OBJECT_STORE") or f"file://{root / 'objects'}",

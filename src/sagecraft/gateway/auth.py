@@ -9,6 +9,7 @@ from sagecraft.security.sigv4 import AuthError
 _CODES = {
     "rest-xml": {
         "unsigned": ("AccessDenied", 403),
+        "unsupported": ("InvalidRequest", 400),
         "unknown_key": ("InvalidAccessKeyId", 403),
         "bad_token": ("InvalidToken", 400),
         "bad_signature": ("SignatureDoesNotMatch", 403),
@@ -18,6 +19,7 @@ _CODES = {
     },
     "json": {
         "unsigned": ("MissingAuthenticationTokenException", 403),
+        "unsupported": ("IncompleteSignatureException", 403),
         "unknown_key": ("UnrecognizedClientException", 403),
         "bad_token": ("UnrecognizedClientException", 403),
         "bad_signature": ("InvalidSignatureException", 403),
@@ -27,6 +29,7 @@ _CODES = {
     },
     "query": {
         "unsigned": ("MissingAuthenticationToken", 403),
+        "unsupported": ("IncompleteSignature", 403),
         "unknown_key": ("InvalidClientTokenId", 403),
         "bad_token": ("InvalidClientTokenId", 403),
         "bad_signature": ("SignatureDoesNotMatch", 403),

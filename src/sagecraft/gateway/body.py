@@ -6,8 +6,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
+
+import anyio
 
 from sagecraft.core.errors import ClientError
 from sagecraft.storage.objects.checksums import new_checksum
@@ -26,7 +30,6 @@ class RequestBody:
     def __init__(self) -> None:
         self.size = 0
         self._buffer: bytearray | None = bytearray()
-        self._file = None
         self.path: str | None = None
         self.sha256: str | None = None
         self.md5: str | None = None
@@ -57,6 +60,37 @@ class RequestBody:
         self.path = None
 
 
+class _SpoolWorker(threading.Thread):
+    """Writes a large body to its spool file and feeds its MD5, in order, off the event loop:
+    hashlib and file writes release the GIL, so this overlaps with the loop's SHA-256 and CRCs."""
+
+    def __init__(self, file, md5) -> None:
+        super().__init__(name="spool-writer", daemon=True)
+        self.file = file
+        self.md5 = md5
+        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so close() never blocks
+            try:
+                if self.md5 is not None:
+                    self.md5.update(data)
+                self.file.write(data)
+            except BaseException as error:  # reported by finish()
+                self.error = error
+
+    async def close(self) -> None:
+        self.queue.put(None)
+        await anyio.to_thread.run_sync(self.join)
+        self.file.close()
+        if self.error is not None:
+            raise self.error
+
+
 class _Writer:
     def __init__(self, body: RequestBody, spool_dir: str | None, hash_sha256: bool, hash_md5: bool,
                  checksum_algorithms: list[str]) -> None:
@@ -65,6 +99,7 @@ class _Writer:
         self.sha = hashlib.sha256() if hash_sha256 else None
         self.md5 = hashlib.md5() if hash_md5 else None
         self.crcs = {alg: new_checksum(alg) for alg in checksum_algorithms}
+        self.worker: _SpoolWorker | None = None
 
     def write(self, data: bytes) -> None:
         if not data:
@@ -73,28 +108,37 @@ class _Writer:
         body.size += len(data)
         if self.sha:
             self.sha.update(data)
-        if self.md5:
-            self.md5.update(data)
         for checksum in self.crcs.values():
             checksum.update(data)
-        if body._buffer is not None:
-            body._buffer.extend(data)
-            if len(body._buffer) > SPOOL_THRESHOLD and self.spool_dir:
-                fd, body.path = tempfile.mkstemp(dir=self.spool_dir, prefix="upload-")
-                body._file = os.fdopen(fd, "wb")
-                body._file.write(body._buffer)
-                body._buffer = None
-        else:
-            body._file.write(data)
+        if self.worker is not None:
+            self.worker.queue.put(bytes(data))
+            return
+        if self.md5:
+            self.md5.update(data)
+        body._buffer.extend(data)
+        if len(body._buffer) > SPOOL_THRESHOLD and self.spool_dir:
+            fd, body.path = tempfile.mkstemp(dir=self.spool_dir, prefix="upload-")
+            file = os.fdopen(fd, "wb")
+            file.write(body._buffer)
+            body._buffer = None
+            self.worker = _SpoolWorker(file, self.md5)
 
-    def finish(self) -> None:
+    async def finish(self) -> None:
         body = self.body
-        if body._file is not None:
-            body._file.close()
-            body._file = None
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            await worker.close()
         body.sha256 = self.sha.hexdigest() if self.sha else None
         body.md5 = self.md5.hexdigest() if self.md5 else None
         body.checksums = {alg: c.base64() for alg, c in self.crcs.items()}
+
+    async def abandon(self) -> None:
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            try:
+                await worker.close()
+            except BaseException:
+                pass  # the body is being discarded anyway
 
 
 class _ChunkDecoder:
@@ -204,10 +248,9 @@ async def read_body(
                 break
         if decoder is not None:
             decoder.close()
-        writer.finish()
+        await writer.finish()
     except BaseException:
-        if body._file is not None:
-            body._file.close()
+        await writer.abandon()
         body.discard()
         raise
     expected = headers.get("content-length")

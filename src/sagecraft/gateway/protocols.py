@@ -14,12 +14,13 @@ from sagecraft.core.errors import AwsError, UnknownOperation
 class ProtocolSet:
     def __init__(self, providers: dict[str, object]) -> None:
         self._providers = providers
-        self._cache: dict[str, object] = {}
+        self._cache: dict[tuple[str, str], object] = {}
 
     def get(self, service: ServiceInfo):
-        protocol = self._cache.get(service.name)
+        key = (service.name, service.protocol)  # CloudWatch is served in json and in query
+        protocol = self._cache.get(key)
         if protocol is None:
-            protocol = self._cache[service.name] = self._build(service)
+            protocol = self._cache[key] = self._build(service)
         return protocol
 
     def _build(self, service: ServiceInfo):

@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import re
 
-from sagecraft.api.models import ServiceInfo, service_info
+from botocore.exceptions import UnknownServiceError
+
+from sagecraft.api.models import ServiceInfo, service_info, service_info_as
 from sagecraft.api.protocols.http import HttpRequest
 
 # The services Sagecraft routes (served or not yet); boto names.
@@ -17,6 +19,7 @@ KNOWN_SERVICES = (
     "s3", "sts", "iam", "logs", "sagemaker", "sagemaker-runtime", "sagemaker-featurestore-runtime",
     "sagemaker-metrics", "cloudwatch", "athena", "glue", "kms", "application-autoscaling", "cloudtrail",
 )
+SUPPORTED_PROTOCOLS = ("json", "rest-json", "rest-xml", "query")
 _SAGEMAKER_PATHS = (
     ("/endpoints/", "sagemaker-runtime"),
     ("/FeatureGroup/", "sagemaker-featurestore-runtime"),
@@ -43,6 +46,21 @@ def _by_signing_name() -> dict[str, list[str]]:
     return table
 
 
+@functools.cache
+def _other_service(signing_name: str) -> ServiceInfo | None:
+    """A service botocore knows and Sagecraft does not route yet (ECR, Lambda, ...), so the client
+    hears "not served" in its own protocol. None when botocore does not know it either."""
+    try:
+        info = service_info(signing_name)
+    except UnknownServiceError:
+        return None
+    return info if info.protocol in SUPPORTED_PROTOCOLS else None
+
+
+def is_known_signing_name(name: str) -> bool:
+    return name in _by_signing_name() or _other_service(name) is not None
+
+
 def credential_scope(request: HttpRequest) -> tuple[str, str] | None:
     """(region, signing name) from the Authorization header or a presigned query string."""
     match = _SCOPE_RE.search(request.headers.get("authorization", ""))
@@ -67,5 +85,20 @@ def route(request: HttpRequest) -> ServiceInfo:
     if signing_name:
         candidates = _by_signing_name().get(signing_name)
         if candidates:
-            return service_info(candidates[0])
+            return _as_sent(service_info(candidates[0]), request)
+        other = _other_service(signing_name)
+        if other is not None:
+            return other
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return service_info("sts")  # an unsigned query-protocol call (AssumeRoleWithWebIdentity)
     return service_info("s3")  # unsigned or unknown: answer in S3's words (browsers, curl)
+
+
+def _as_sent(info: ServiceInfo, request: HttpRequest) -> ServiceInfo:
+    """A json service whose model also lists query (CloudWatch) answers a form post without
+    X-Amz-Target in query: clients older than botocore 1.4x speak query to it."""
+    if (info.protocol == "json" and not request.headers.get("x-amz-target")
+            and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+            and "query" in (info.model.metadata.get("protocols") or ())):
+        return service_info_as(info.name, "query")
+    return info

@@ -24,6 +24,9 @@ _AUTH_RE = re.compile(
     r"\s*Signature=(?P<signature>[0-9a-f]+)"
 )
 _SPACES = re.compile(r"\s+")
+# boto3 still presigns S3 URLs with Signature Version 2 unless told otherwise.
+_SIGV2 = ("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 "
+          "(for boto3 presigned URLs: Config(signature_version='s3v4')).")
 
 
 class AuthError(Exception):
@@ -31,7 +34,7 @@ class AuthError(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # unsigned | unknown_key | bad_signature | skewed | expired | malformed
+        self.kind = kind  # unsigned | unsupported | unknown_key | bad_signature | skewed | expired | malformed
         self.message = message
 
 
@@ -63,7 +66,7 @@ def read_signature(headers: dict[str, str], query: list[tuple[str, str]]) -> Sig
         match = _AUTH_RE.match(authorization.strip())
         if not match:
             if authorization.startswith("AWS "):
-                raise AuthError("malformed", "Signature Version 2 is not supported; sign requests with SigV4.")
+                raise AuthError("unsupported", _SIGV2)
             raise AuthError("malformed", "The Authorization header is malformed.")
         amz_date = headers.get("x-amz-date") or _from_http_date(headers.get("date"))
         return _build(match["credential"], match["signed"], match["signature"], amz_date, False, None)
@@ -75,6 +78,8 @@ def read_signature(headers: dict[str, str], query: list[tuple[str, str]]) -> Sig
             raise AuthError("malformed", "X-Amz-Expires must be a number.") from None
         return _build(params.get("X-Amz-Credential", ""), params.get("X-Amz-SignedHeaders", ""),
                       params.get("X-Amz-Signature", ""), params.get("X-Amz-Date", ""), True, expires)
+    if "AWSAccessKeyId" in params and "Signature" in params:
+        raise AuthError("unsupported", _SIGV2)
     raise AuthError("unsigned", "Request is missing Authentication Token.")
 
 

@@ -1,95 +1,159 @@
-"""Running the server in the foreground (``sagecraft server``)."""
+"""Running the server: in the foreground (``sagecraft server``) or embedded in a thread
+(``sagecraft quickstart``, tests)."""
 
 from __future__ import annotations
 
-import errno
+import dataclasses
 import json
 import logging
 import os
-import socket
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from sagecraft import __version__
 from sagecraft.config.settings import Settings
-from sagecraft.server.compose import build
+from sagecraft.core.processes import start_ticks
+from sagecraft.server.compose import Application, build
+from sagecraft.server.preflight import StartupError, bind_socket, check_home_writable
+from sagecraft.server.sdk_defaults import write_sdk_defaults
+
+log = logging.getLogger("sagecraft.server")
+_HANDLERS: list[logging.Handler] = []
 
 
-class StartupError(Exception):
-    """A reason the server cannot start, worded for the user with what to do next."""
-
-
-def check_home_writable(home: Path) -> None:
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        probe = home / ".write-probe"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as error:
-        raise StartupError(
-            f"The home folder {home} is not writable ({error.strerror}). "
-            "Choose another with --home or SAGECRAFT_HOME."
-        ) from None
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        if error.errno == errno.EADDRINUSE:
-            raise StartupError(
-                f"Port {port} on {host} is already in use. Stop what holds it (`sagecraft down` if it is "
-                "another Sagecraft server) or pick another port with --port."
-            ) from None
-        raise StartupError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, console: bool = True) -> None:
+    """Log to HOME/logs/server.log, and warnings to stderr unless stderr already is that file
+    (``sagecraft up`` sends the server's output there: no line twice)."""
     settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-    level = os.environ.get("SAGECRAFT_LOG_LEVEL", "INFO").upper()
+    root = logging.getLogger("sagecraft")
+    for old in _HANDLERS:  # an embedded server may start more than once per process
+        root.removeHandler(old)
+        old.close()
+    _HANDLERS.clear()
+    root.setLevel(os.environ.get("SAGECRAFT_LOG_LEVEL", "INFO").upper())
     handler = logging.FileHandler(settings.log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("sagecraft")
-    root.setLevel(level)
-    root.addHandler(handler)
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    root.addHandler(console)
+    _HANDLERS.append(handler)
+    if console and not _stderr_is(settings.log_file):
+        stream = logging.StreamHandler()
+        stream.setLevel(logging.WARNING)
+        _HANDLERS.append(stream)
+    for new in _HANDLERS:
+        root.addHandler(new)
 
 
-def serve(settings: Settings, on_ready=None) -> None:
-    """Serve until interrupted. Writes HOME/server.json while running."""
-    check_home_writable(settings.home)
-    sock = bind_socket(settings.host, settings.port)
-    configure_logging(settings)
-    application = build(settings)
-    config = uvicorn.Config(
-        application.gateway,
-        log_level="warning",
-        access_log=False,  # query strings may carry security tokens: never log them
-        lifespan="on",
-        timeout_keep_alive=75,
-        server_header=False,
-    )
-    server = uvicorn.Server(config)
-    _write_server_file(settings)
+def _stderr_is(path: Path) -> bool:
     try:
-        if on_ready is not None:
-            on_ready(settings)
-        server.run(sockets=[sock])
-    finally:
-        application.close()
-        settings.server_file.unlink(missing_ok=True)
-        sock.close()
+        mine, theirs = os.fstat(sys.stderr.fileno()), os.stat(path)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
+class Server:
+    """A composed server on a bound socket. ``run()`` serves until ``stop()`` (or a signal when
+    run in the main thread). Port 0 picks a free port; ``settings`` then holds the real one."""
+
+    def __init__(self, settings: Settings, *, console_logging: bool = True) -> None:
+        check_home_writable(settings.home)
+        self.socket = bind_socket(settings.host, settings.port)
+        if settings.port == 0:
+            settings = dataclasses.replace(settings, port=self.socket.getsockname()[1])
+        self.settings = settings
+        try:
+            configure_logging(settings, console_logging)
+            self.application: Application = build(settings)
+            write_sdk_defaults(settings)
+        except Exception as error:
+            self.socket.close()
+            if isinstance(error, StartupError):
+                raise
+            # INFO: the traceback goes to the log file; the console gets the one-line StartupError.
+            log.info("the server could not start", exc_info=True)
+            raise StartupError(f"The server could not start: {error} (traceback in {settings.log_file}).") from error
+        except BaseException:
+            self.socket.close()
+            raise
+        config = uvicorn.Config(
+            self.application.gateway,
+            log_level="warning",
+            access_log=False,  # query strings may carry security tokens: never log them
+            lifespan="on",
+            timeout_keep_alive=75,
+            server_header=False,
+        )
+        self._uvicorn = uvicorn.Server(config)
+
+    @property
+    def started(self) -> bool:
+        return self._uvicorn.started
+
+    def run(self, on_ready: Callable[[Settings], None] | None = None) -> None:
+        _write_server_file(self.settings)
+        try:
+            if on_ready is not None:
+                on_ready(self.settings)
+            self._uvicorn.run(sockets=[self.socket])
+        finally:
+            self.application.close()
+            _remove_server_file(self.settings)
+            self.socket.close()
+
+    def stop(self) -> None:
+        self._uvicorn.should_exit = True
+
+
+def serve(settings: Settings, on_ready: Callable[[Settings], None] | None = None) -> None:
+    """Serve in the foreground until interrupted. HOME/server.json names the server meanwhile."""
+    Server(settings).run(on_ready)
+
+
+class EmbeddedServer:
+    """A server in a thread of this process, for as long as the ``with`` block lasts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.server = Server(settings, console_logging=False)
+        self.settings = self.server.settings
+        self._thread = threading.Thread(target=self.server.run, name="sagecraft-server", daemon=True)
+
+    def __enter__(self) -> EmbeddedServer:
+        self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise StartupError(f"The embedded server stopped while starting; see {self.settings.log_file}.")
+            self._thread.join(0.02)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.stop()
+        self._thread.join()
 
 
 def _write_server_file(settings: Settings) -> None:
-    info = {"pid": os.getpid(), "endpoint_url": settings.endpoint_url, "host": settings.host, "port": settings.port}
-    settings.server_file.write_text(json.dumps(info))
+    info = {
+        "pid": os.getpid(),
+        "endpoint_url": settings.endpoint_url,
+        "host": settings.host,
+        "port": settings.port,
+        "account_id": settings.account_id,
+        "sdk_config_file": str(settings.sdk_config_file),
+        "version": __version__,
+        "start_ticks": start_ticks(os.getpid()),  # with the pid: tells this process from a later one
+    }
+    temporary = settings.server_file.with_name(f".server.json.{os.getpid()}")
+    temporary.write_text(json.dumps(info))
+    os.replace(temporary, settings.server_file)  # readers never see half a file
+
+
+def _remove_server_file(settings: Settings) -> None:
+    # Only our own: a second server on the same home may have written it since.
+    try:
+        info = json.loads(settings.server_file.read_text())
+        if (info.get("pid"), info.get("port")) == (os.getpid(), settings.port):
+            settings.server_file.unlink()
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: set-up, ruff, import-linter, then pytest with a
+# throw-away PostgreSQL server for the postgres-marked tests. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+PY=.venv/bin/python  # `python -m`, not the venv's scripts: they carry the path of the venv that made them
+
+echo "== ruff"
+lint_paths=(src tests)
+[ -d bench ] && lint_paths+=(bench)
+"$PY" -m ruff check "${lint_paths[@]}"
+
+echo "== import-linter"
+"$PY" -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
+
+if [ -z "${SAGECRAFT_TEST_POSTGRES_URL:-}" ] && [ -f tests/support/postgres.sh ]; then
+    echo "== postgresql"
+    export SAGECRAFT_PG_STATE="${TMPDIR:-/tmp}/sagecraft-postgres-$$.state"
+    if url=$(bash tests/support/postgres.sh start); then
+        export SAGECRAFT_TEST_POSTGRES_URL=$url
+        trap 'bash tests/support/postgres.sh stop' EXIT
+    elif [ "${CI:-}" = true ]; then
+        echo "test.sh: could not start PostgreSQL" >&2
+        exit 1
+    else
+        echo "test.sh: could not start PostgreSQL; the postgres-marked tests will be skipped" >&2
+    fi
+fi
+
+echo "== pytest"
+"$PY" -m pytest "$@"

@@ -1,0 +1,1 @@
+"""``sagecraft quickstart``: the seed's workflow, step by step, on bundled data."""
