@@ -6,6 +6,7 @@ request id, its traceback only in the server log."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -232,14 +233,21 @@ async def _send(send, response: HttpResponse, head: bool = False) -> None:
 
 
 async def _send_sync_iterator(send, body: Iterator[bytes]) -> None:
+    """Streams a blocking iterator (file chunks): the next chunk is read in a worker thread while
+    the current one is being sent, so disk reads and socket writes overlap."""
     done = object()
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, body, done)
     try:
         while True:
-            chunk = await anyio.to_thread.run_sync(next, body, done)
+            chunk = await pending
             if chunk is done:
                 break
+            pending = loop.run_in_executor(None, next, body, done)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     finally:
+        if not pending.done():
+            await asyncio.wait([pending])  # never close the iterator under a running read
         close = getattr(body, "close", None)
         if close:
             close()

@@ -1,0 +1,61 @@
+"""Peer servers for side-by-side benchmarks: each in its own venv under bench/.venv-<name>,
+created on first use with pinned packages (they pin other botocore versions than ours)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PEER_PACKAGES = {"moto": ["moto[server]==5.2.5"]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peer_venv(name: str) -> Path:
+    venv = BENCH / f".venv-{name}"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PEER_PACKAGES[name]], check=True)
+    return venv
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers: that is all we wait for
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer")
+
+
+class Background:
+    """A server process in its own process group, stopped with everything it started."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> None:
+        out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
