@@ -10,7 +10,8 @@ from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from sagecraft.api.protocols.http import HttpRequest
+from sagecraft.api.models import ServiceInfo
+from sagecraft.api.protocols.http import HttpRequest, HttpResponse
 from sagecraft.api.protocols.values import format_text_scalar, parse_text_scalar
 from sagecraft.core.errors import UnknownOperation
 
@@ -182,3 +183,57 @@ def has_body_members(shape: Shape | None) -> bool:
     if shape is None:
         return False
     return any(m.serialization.get("location") is None for m in shape.members.values())
+
+
+class RestProtocol:
+    """What rest-json and rest-xml share; subclasses say how a document is parsed and encoded."""
+
+    content_type = ""
+    request_id_header = "x-amzn-requestid"
+    raw_payload_content_type: str | None = None  # the content type of blob payloads without one
+
+    def __init__(self, service: ServiceInfo) -> None:
+        self.service = service
+        self.router = RestRouter(service.model)
+
+    def resolve(self, request: HttpRequest) -> OperationModel:
+        # Match the path as sent: the router decodes each label once (a key may hold "%2F").
+        operation, labels = self.router.resolve(request, request.path_prefix + request.raw_path)
+        request.labels = labels
+        return operation
+
+    def parse(self, request: HttpRequest, operation: OperationModel) -> dict:
+        return bind_input(operation.input_shape, request, request.labels, self.parse_document)
+
+    def parse_document(self, shape: Shape, raw: bytes, path: str) -> dict:
+        raise NotImplementedError
+
+    def encode_document(self, shape: Shape, value: dict, tag: str) -> bytes:
+        raise NotImplementedError
+
+    def root_tag(self, operation: OperationModel) -> str:
+        return operation.name + "Result"
+
+    def serialize(self, operation: OperationModel, output: dict | None, request_id: str) -> HttpResponse:
+        output = output or {}
+        shape = operation.output_shape
+        status, headers = output_headers(shape, output)
+        headers[self.request_id_header] = request_id
+        body: object = b""
+        payload = shape.serialization.get("payload") if shape is not None else None
+        if payload:
+            member = shape.members[payload]
+            value = output.get(payload)
+            if member.type_name in ("blob", "string"):
+                body = value.encode() if isinstance(value, str) else (value if value is not None else b"")
+                if self.raw_payload_content_type:
+                    headers.setdefault("content-type", self.raw_payload_content_type)
+            elif value is not None:
+                body = self.encode_document(member, value, member.serialization.get("name", payload))
+                headers.setdefault("content-type", self.content_type)
+        elif has_body_members(shape):
+            unlocated = {k: v for k, v in output.items()
+                         if k in shape.members and shape.members[k].serialization.get("location") is None}
+            body = self.encode_document(shape, unlocated, self.root_tag(operation))
+            headers.setdefault("content-type", self.content_type)
+        return HttpResponse(status or operation.http.get("responseCode", 200), headers, body)
