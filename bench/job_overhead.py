@@ -4,7 +4,7 @@ For each run: the time from calling CreateTrainingJob to the entry point's first
 prints time.time() first thing), and from its last line (printed as it exits) until
 DescribeTrainingJob answers Completed (polled every few milliseconds). The floor runs the same
 script with the same interpreter as a plain subprocess: spawn → first line, last line → exit seen.
-Overhead = job time − floor time. Prints JSON lines, then a summary with the p50s the issue sets
+Overhead = job time - floor time. Prints JSON lines, then a summary with the p50s the issue sets
 goals for (each overhead p50 < 0.5 s).
 
     .venv/bin/python bench/job_overhead.py [--runs 10]

@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sagecraft.cli.jobs import app as jobs_app
 from sagecraft.config.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 # Plain tracebacks: the server's end up in its log file, where boxes drawn for a terminal do not help.
 app = typer.Typer(help="Sagecraft: SageMaker workflows on your own machine.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True)
+app.add_typer(jobs_app, name="jobs")
 
 HomeOption = Annotated[str | None, typer.Option("--home", help="Where the server keeps everything "
                                                  "(default $SAGECRAFT_HOME, else ~/.sagecraft).")]

@@ -10,6 +10,9 @@ from sagecraft.core.context import Principal
 from sagecraft.gateway.app import Gateway
 from sagecraft.security.admin_key import ensure_admin_key
 from sagecraft.security.credentials import ChainedCredentials, Credential, StaticCredentials
+from sagecraft.server.jobs import jobs_provider
+from sagecraft.services.cloudwatch.provider import CloudWatchProvider
+from sagecraft.services.cloudwatch.service import CloudWatchService
 from sagecraft.services.logs.provider import LogsProvider
 from sagecraft.services.logs.service import LogsService
 from sagecraft.services.s3.provider import S3Provider
@@ -49,8 +52,8 @@ def build(settings: Settings) -> Application:
     providers: dict[str, object] = {}
     credential_stores: list = [StaticCredentials([admin_credential(settings)])]
     # Capabilities register their providers here (see each services/<capability>/provider.py).
-    providers["s3"] = s3 = S3Provider(open_object_store(settings.object_store, spool_dir=settings.spool_dir),
-                                      settings.account_id)
+    objects = open_object_store(settings.object_store, spool_dir=settings.spool_dir)
+    providers["s3"] = s3 = S3Provider(objects, settings.account_id)
     closers.append(s3.close)
     # Opening upgrades the schema to head; Settings built by hand may leave the URL empty.
     metadata = MetadataStore.open(settings.database_url or f"sqlite:///{settings.home / 'metadata.sqlite3'}")
@@ -58,7 +61,11 @@ def build(settings: Settings) -> Application:
     sts = StsService(metadata, settings.account_id)
     providers["sts"] = StsProvider(sts)
     credential_stores.append(TemporaryCredentialStore(sts))  # AssumeRole's keys
-    providers["logs"] = LogsProvider(LogsService(metadata))
+    logs = LogsService(metadata)
+    providers["logs"] = LogsProvider(logs)
+    cloudwatch = CloudWatchService(metadata)  # the jobs service records training metrics through it
+    providers["cloudwatch"] = CloudWatchProvider(cloudwatch)
+    providers["sagemaker"] = jobs_provider(settings, metadata, objects, logs, sts, cloudwatch, closers)
     gateway = Gateway(
         providers,
         ChainedCredentials(credential_stores),

@@ -108,6 +108,8 @@ class LocalHandle:
 
     def _record(self, outcome: Outcome, message: str) -> WorkloadStatus:
         path = self.run_dir / records.EXIT
+        if not self.run_dir.is_dir():  # removed (remove()) while a slot pool still polled it: nothing to record
+            return WorkloadStatus(WorkloadState.EXITED, outcome=outcome, message=message)
         if not path.exists():
             records.write_kv(path, {"outcome": outcome.value, "exit_code": "", "signal": "", "message": message,
                                     "started_at": self._started_at() or "", "ended_at": f"{time.time():.3f}"})

@@ -191,3 +191,39 @@ cloudwatch_datapoints = Table(
     Column("storage_resolution", Integer, nullable=False),
     Index(None, "metric_id", "timestamp_ms"),
 )
+
+
+# --- SageMaker training and processing jobs -------------------------------------------------------
+
+# One table for both kinds: their lifecycles are the same state machine. The create request is kept
+# as sent (JSON, without Tags); `runtime` is the reconciler's own record (workload handles, log
+# offsets, instance folders) that lets a restarted server re-attach to running instances.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # training | processing
+    Column("name", name_column(63), nullable=False),
+    Column("arn", String(256), nullable=False),  # lower-cased, as SageMaker's: names are unique ignoring case
+    Column("status", String(16), nullable=False),
+    Column("secondary_status", String(32)),
+    Column("failure_reason", Text),
+    Column("exit_message", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    Column("billable_seconds", Integer),
+    Column("model_artifacts", String(1024)),
+    Column("request", JSON, nullable=False),
+    Column("transitions", JSON),
+    Column("final_metrics", JSON),
+    Column("tags", JSON),
+    Column("runtime", JSON),
+    Column("owner", String(512), nullable=False),  # the server (executor) that runs it: servers may share a database
+    UniqueConstraint("arn"),
+    Index(None, "kind", "status"),
+    Index(None, "account_id", "region", "kind", "created_at"),
+)

@@ -1,0 +1,49 @@
+"""A training job's metrics while it runs: its MetricDefinitions applied to the first instance's log
+lines (metrics.py), the points published to CloudWatch (what TrainingJobAnalytics reads), the last
+values kept for FinalMetricDataList."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sagecraft.executors.base import LogLine
+from sagecraft.services.jobs.metrics import MetricCollector, record_points
+from sagecraft.services.jobs.models import Job, JobKind
+from sagecraft.services.jobs.platform import MetricRecorder
+
+log = logging.getLogger("sagecraft.jobs")
+
+
+class TrainingMetrics:
+    def __init__(self, job: Job, definitions: list[Mapping[str, str]], recorder: MetricRecorder | None) -> None:
+        self.job = job
+        self.collector = MetricCollector(definitions)
+        self.recorder = recorder
+
+    @classmethod
+    def of(cls, job: Job, recorder: MetricRecorder | None) -> TrainingMetrics | None:
+        definitions = (job.request.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
+        if job.kind is not JobKind.TRAINING or not definitions:
+            return None
+        return cls(job, definitions, recorder)
+
+    def feed(self, instance_index: int, lines: list[LogLine]) -> None:
+        if instance_index != 0 or not lines:  # every instance logs the same metrics: the first one counts
+            return
+        self.collector.feed_lines((line.timestamp_ms, line.text) for line in lines)
+        points = self.collector.drain()
+        if points and self.recorder is not None:
+            try:
+                record_points(self.recorder, points, job_name=self.job.name, account_id=self.job.account_id,
+                              region=self.job.region)
+            except Exception:  # metrics are a side show: never fail the job over them
+                log.exception("could not record the metrics of job %s", self.job.name)
+
+    def restore(self, final_metric_data_list: Iterable[Mapping[str, Any]]) -> None:
+        self.collector.restore(final_metric_data_list)
+
+    def final(self) -> list[dict[str, Any]]:
+        """FinalMetricDataList, JSON-ready (timestamps as epoch seconds)."""
+        return self.collector.final_metric_data_list(json_safe=True)
