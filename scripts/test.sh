@@ -31,3 +31,10 @@ fi
 
 echo "== pytest"
 "$PY" -m pytest "$@"
+
+# The metadata-backed API suites once more, every test server on PostgreSQL (conftest.py).
+if [ $# -eq 0 ] && [ -n "${SAGECRAFT_TEST_POSTGRES_URL:-}" ]; then
+    echo "== pytest, test servers on PostgreSQL"
+    SAGECRAFT_TEST_SERVER_DATABASE=$SAGECRAFT_TEST_POSTGRES_URL \
+        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs
+fi

@@ -40,7 +40,7 @@ def recorded_job(server):
     for i in range(30):
         when = start + dt.timedelta(seconds=6 * i)
         collector.feed(f"[{i}]\ttrain-auc:{0.9 + i / 1000:.5f}\tvalidation-auc:{0.8 + i / 100:.5f}", when)
-    store = MetadataStore.open(server_database_url(server.home))
+    store = MetadataStore.open(server_database_url(server.home, server.extra_env))
     try:
         record_points(CloudWatchService(store), collector.drain(), job_name=job, account_id="000000000000",
                       region=REGION)

@@ -60,7 +60,7 @@ def test_an_interrupted_spot_job_resumes_from_its_checkpoints(server, sm, s3, lo
     sm.create_training_job(**request)
     wait_for_log(logs, name, "epoch 2")
 
-    interrupted = sagecraft("jobs", "interrupt", name, "--home", server.home)
+    interrupted = sagecraft("jobs", "interrupt", name, "--home", server.home, env=server.extra_env)
     assert interrupted.returncode == 0, interrupted.stderr
 
     job = wait_until(sm, name)
@@ -79,6 +79,6 @@ def test_an_interrupted_spot_job_resumes_from_its_checkpoints(server, sm, s3, lo
 def test_interrupting_a_job_without_spot_is_refused(server, sm, s3, bucket):
     name = unique("on-demand")
     sm.create_training_job(**training_request(name, bucket, upload_source(s3, bucket, "print('done')")))
-    refused = sagecraft("jobs", "interrupt", name, "--home", server.home)
+    refused = sagecraft("jobs", "interrupt", name, "--home", server.home, env=server.extra_env)
     assert refused.returncode == 1 and "spot" in refused.stderr
     wait_until(sm, name)
