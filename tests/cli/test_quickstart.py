@@ -1,26 +1,70 @@
-"""``sagecraft quickstart`` runs its steps against an embedded server and leaves a home whose
-data a later server serves."""
+"""``sagecraft quickstart`` runs its steps against an embedded server — the bundled data through
+S3 and the SDK, the seed's processing job and XGBoost script-mode training, an evaluation — and
+leaves a home whose data, jobs and logs a later server serves."""
 
 from __future__ import annotations
 
-import boto3
+import io
+import json
+import re
+import tarfile
 
-from sagecraft.quickstart.workflow import DATASET
+import boto3
+import numpy as np
+import pytest
+import xgboost
+
+from sagecraft.quickstart.context import DATASET
 from tests.support.cli import exports, sagecraft
 from tests.support.server import free_port
 
-DATASET_URI = "s3://sagemaker-us-east-1-000000000000/quickstart/raw/breast_cancer.csv"
+BUCKET = "sagemaker-us-east-1-000000000000"
+DATASET_URI = f"s3://{BUCKET}/quickstart/raw/breast_cancer.csv"
+SPLIT_ROWS = {"train": 341, "validation": 114, "test": 114}  # 60/20/20 of 569, stratified
+FLOORS = {"Accuracy": 0.9, "Precision": 0.9, "Recall": 0.9, "F1": 0.9, "ROC AUC": 0.95}
 
 
+def printed(pattern: str, text: str) -> re.Match:
+    match = re.search(pattern, text, re.MULTILINE)
+    assert match, f"{pattern!r} not in the output:\n{text}"
+    return match
+
+
+def printed_metrics(text: str) -> dict[str, tuple[float, float]]:
+    """The metrics table: metric → (validation, test)."""
+    rows = re.findall(r"^│ (Accuracy|Precision|Recall|F1|ROC AUC)\s*│\s*([\d.]+) │\s*([\d.]+) │$", text, re.MULTILINE)
+    return {name: (float(validation), float(test)) for name, validation, test in rows}
+
+
+def split_rows(s3, uri: str) -> np.ndarray:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return np.loadtxt(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()), delimiter=",", ndmin=2)
+
+
+@pytest.mark.slow
 def test_quickstart(tmp_path):
     home = tmp_path / "quickstart-home"
     result = sagecraft("quickstart", "--home", home)
-    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stderr
+    assert result.returncode == 0, result.stdout + out
     for said in ("Start the server", "default bucket", "through the S3 API", "through the SageMaker SDK",
-                 DATASET_URI, str(home), "sagecraft up --home"):
-        assert said in result.stderr, said
-    assert "Traceback" not in result.stderr
+                 "processing job", "Train XGBoost in script mode", "held-out split",
+                 DATASET_URI, str(home), "sagecraft up --home", "sagecraft jobs ls --home"):
+        assert said in out, said
+    assert "Traceback" not in out and "INFO" not in out and "Warning" not in out
     assert not (home / "server.json").exists()  # the embedded server stopped with the command
+
+    metrics = printed_metrics(out)
+    assert set(metrics) == set(FLOORS), out
+    for name, floor in FLOORS.items():
+        assert all(floor < value <= 1 for value in metrics[name]), (name, metrics[name])
+    processing_job = printed(r"Processing job:\s+(\S+)$", out)[1]
+    training_job = printed(r"Training job:\s+(\S+)$", out)[1]
+    processed = printed(r"Processed data:\s+(s3://\S+)/\{train,validation,test\}/$", out)[1]
+    model_uri = printed(r"Model:\s+(s3://\S+)$", out)[1]
+    assert processed == f"s3://{BUCKET}/{processing_job}/output/processed-data"  # the SDK's default output
+    assert model_uri == f"s3://{BUCKET}/{training_job}/output/model.tar.gz"
+    assert f"sagecraft jobs logs {training_job} --home" in out
 
     up = sagecraft("up", "--home", home, "--port", free_port())
     try:
@@ -29,13 +73,47 @@ def test_quickstart(tmp_path):
         s3 = boto3.Session(aws_access_key_id=variables["AWS_ACCESS_KEY_ID"],
                            aws_secret_access_key=variables["AWS_SECRET_ACCESS_KEY"],
                            region_name="us-east-1").client("s3", endpoint_url=variables["AWS_ENDPOINT_URL"])
-        body = s3.get_object(Bucket="sagemaker-us-east-1-000000000000", Key="quickstart/raw/breast_cancer.csv")
+        body = s3.get_object(Bucket=BUCKET, Key="quickstart/raw/breast_cancer.csv")
         assert body["Body"].read() == DATASET.read_bytes()
+
+        # The processing job's splits: label first, no header, the scaler fitted on train only.
+        splits = {name: split_rows(s3, f"{processed}/{name}/{name}.csv") for name in SPLIT_ROWS}
+        assert {name: len(rows) for name, rows in splits.items()} == SPLIT_ROWS
+        for rows in splits.values():
+            assert rows.shape[1] == 31 and set(np.unique(rows[:, 0])) == {0.0, 1.0}
+        assert np.allclose(splits["train"][:, 1:].mean(axis=0), 0, atol=1e-6)
+        assert not np.allclose(splits["test"][:, 1:].mean(axis=0), 0, atol=1e-3)  # scaled with train's statistics
+
+        # The model in S3 loads in xgboost and scores the held-out split as printed.
+        archive = s3.get_object(Bucket=BUCKET, Key=model_uri.split("/", 3)[3])["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            booster = xgboost.Booster()
+            booster.load_model(bytearray(tar.extractfile("xgboost-model").read()))
+        test = splits["test"]
+        accuracy = float(((booster.predict(xgboost.DMatrix(test[:, 1:])) > 0.5) == test[:, 0]).mean())
+        assert accuracy == pytest.approx(metrics["Accuracy"][1], abs=0.0005)
+        report = json.loads(s3.get_object(Bucket=BUCKET, Key="quickstart/evaluation/evaluation.json")["Body"].read())
+        assert report["model"] == model_uri
+        assert report["metrics"]["test"]["f1"] == pytest.approx(metrics["F1"][1], abs=0.0005)
+
+        # Both jobs, their logs in CloudWatch Logs, through the jobs CLI.
+        listed = sagecraft("jobs", "ls", "--home", home)
+        assert listed.returncode == 0, listed.stderr
+        for job in (processing_job, training_job):
+            assert re.search(rf"{job}\s.*Completed", listed.stdout), listed.stdout
+        logs = sagecraft("jobs", "logs", training_job, "--home", home)
+        assert logs.returncode == 0 and "validation-auc" in logs.stdout, logs.stdout + logs.stderr
+        logs = sagecraft("jobs", "logs", processing_job, "--home", home)
+        assert "scaler fitted on the training split only" in logs.stdout, logs.stdout + logs.stderr
     finally:
         sagecraft("down", "--home", home)
 
 
-def test_bundled_dataset_is_package_data():
+def test_bundled_files_are_package_data():
+    from sagecraft.quickstart.context import PREPROCESSING_SCRIPT, TRAINING_SOURCE
+
     header, *rows = DATASET.read_text().splitlines()
     assert header.split(",")[-1] == "target" and len(header.split(",")) == 31
     assert len(rows) == 569
+    assert PREPROCESSING_SCRIPT.is_file()
+    assert sorted(path.name for path in TRAINING_SOURCE.iterdir()) == ["train.py"]  # source_dir: nothing else

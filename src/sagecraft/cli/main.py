@@ -104,11 +104,14 @@ def env(home: HomeOption = None, region: RegionOption = None) -> None:
 @app.command()
 def quickstart(home: HomeOption = None) -> None:
     """Run the workflow on bundled data against an embedded server, and say where to look."""
+    from sagecraft.quickstart.steps import StepFailed
     from sagecraft.quickstart.workflow import run
 
     try:
         run(home, console)
-    except Exception as error:  # the step that failed was already reported
+    except StepFailed as error:  # the step already said why
+        raise _fail(f"Quickstart stopped at step '{error.title}'.") from None
+    except Exception as error:
         raise _fail(f"Quickstart stopped: {error}") from None
 
 
