@@ -13,7 +13,6 @@ goals for (each overhead p50 < 0.5 s).
 from __future__ import annotations
 
 import argparse
-import configparser
 import io
 import json
 import os
@@ -29,7 +28,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import Background, free_port, wait_http
+from peers import start_sagecraft
 
 SCRIPT = """\
 import time
@@ -40,18 +39,6 @@ print(f"LAST {time.time():.6f}", flush=True)
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.3-1"
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 POLL = 0.005
-
-
-def start_sagecraft(home: Path) -> tuple[Background, str, tuple[str, str]]:
-    port = free_port()
-    server = Background([sys.executable, "-m", "sagecraft.cli.main", "server", "--port", str(port), "--home",
-                         str(home)], env={**os.environ, "SAGECRAFT_LOG_LEVEL": "WARNING"})
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/_sagecraft/health")
-    parser = configparser.ConfigParser()
-    parser.read(home / "credentials")
-    section = parser["sagecraft"]
-    return server, url, (section["aws_access_key_id"], section["aws_secret_access_key"])
 
 
 def stamps(lines: list[str]) -> tuple[float, float]:

@@ -3,6 +3,7 @@ created on first use with pinned packages (they pin other botocore versions than
 
 from __future__ import annotations
 
+import configparser
 import os
 import signal
 import socket
@@ -59,3 +60,16 @@ class Background:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def start_sagecraft(home: Path) -> tuple[Background, str, tuple[str, str]]:
+    """A Sagecraft server on a free port with ``home``: (process, endpoint URL, admin key pair)."""
+    port = free_port()
+    server = Background([sys.executable, "-m", "sagecraft.cli.main", "server", "--port", str(port), "--home",
+                         str(home)], env={**os.environ, "SAGECRAFT_LOG_LEVEL": "WARNING"})
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/_sagecraft/health")
+    parser = configparser.ConfigParser()
+    parser.read(home / "credentials")
+    section = parser["sagecraft"]
+    return server, url, (section["aws_access_key_id"], section["aws_secret_access_key"])

@@ -11,7 +11,6 @@ small-object requests/s ≥ 1.5x moto's, large-object MB/s ≥ 50 % of the disk 
 from __future__ import annotations
 
 import argparse
-import configparser
 import json
 import os
 import statistics
@@ -24,22 +23,10 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import Background, free_port, peer_venv, wait_http
+from peers import Background, free_port, peer_venv, start_sagecraft, wait_http
 
 KB = 1024
 MB = 1024 * 1024
-
-
-def start_sagecraft(home: Path) -> tuple[Background, str, tuple[str, str]]:
-    port = free_port()
-    server = Background([sys.executable, "-m", "sagecraft.cli.main", "server", "--port", str(port), "--home",
-                         str(home)], env={**os.environ, "SAGECRAFT_LOG_LEVEL": "WARNING"})
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/_sagecraft/health")
-    parser = configparser.ConfigParser()
-    parser.read(home / "credentials")
-    section = parser["sagecraft"]
-    return server, url, (section["aws_access_key_id"], section["aws_secret_access_key"])
 
 
 def start_moto() -> tuple[Background, str, tuple[str, str]]:
