@@ -6,7 +6,9 @@ validated input members, and serializes the dict it returns as the operation's o
 
 Handlers run on the server's event loop unless the request body was large (spooled to a file) or
 the operation is named in the provider's ``threaded_operations``: list there every operation that
-may take long (copying big objects, waiting on a lock or a process), so it runs in a worker thread."""
+may take long (copying big objects, waiting on a lock or a process), so it runs in a worker thread.
+A handler may also be a coroutine function (it is awaited on the loop): for work that waits on I/O,
+such as forwarding an invocation to a model server."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -125,6 +126,8 @@ class Gateway:
                 # Quick operations run on the event loop: a hop to a worker thread costs more than
                 # most handlers (GIL hand-off), and bounds small-request throughput.
                 output = handler(context, params)
+            if inspect.isawaitable(output):  # an async handler (InvokeEndpoint: awaits a model server)
+                output = await output
             if isinstance(output, HttpResponse):  # a provider that answers outside its model
                 return output
             return protocol.serialize(operation, output, request_id)

@@ -10,7 +10,10 @@ from sagecraft.core.context import Principal
 from sagecraft.gateway.app import Gateway
 from sagecraft.security.admin_key import ensure_admin_key
 from sagecraft.security.credentials import ChainedCredentials, Credential, StaticCredentials
+from sagecraft.server.hosting import hosting_providers
 from sagecraft.server.jobs import jobs_provider
+from sagecraft.server.sagemaker import SageMakerProviders
+from sagecraft.server.tuning import tuning_provider
 from sagecraft.services.cloudwatch.provider import CloudWatchProvider
 from sagecraft.services.cloudwatch.service import CloudWatchService
 from sagecraft.services.logs.provider import LogsProvider
@@ -65,7 +68,11 @@ def build(settings: Settings) -> Application:
     providers["logs"] = LogsProvider(logs)
     cloudwatch = CloudWatchService(metadata)  # the jobs service records training metrics through it
     providers["cloudwatch"] = CloudWatchProvider(cloudwatch)
-    providers["sagemaker"] = jobs_provider(settings, metadata, objects, logs, sts, cloudwatch, closers)
+    jobs = jobs_provider(settings, metadata, objects, logs, sts, cloudwatch, closers)
+    hosting, runtime = hosting_providers(settings, metadata, objects, logs, closers)
+    tuning = tuning_provider(metadata, jobs.service, closers)
+    providers["sagemaker"] = SageMakerProviders(jobs, hosting, tuning)
+    providers["sagemaker-runtime"] = runtime
     gateway = Gateway(
         providers,
         ChainedCredentials(credential_stores),

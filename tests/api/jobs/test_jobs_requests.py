@@ -104,7 +104,8 @@ def test_list_filters_sorts_and_pages(sm, s3, bucket):
     for name in names:
         sm.create_processing_job(**processing_request(name, code_uri))
     for name in names:
-        wait_until(sm, name, "processing")
+        description = wait_until(sm, name, "processing")
+        assert description["ProcessingJobStatus"] == "Completed", description.get("FailureReason")
 
     def listed(**kwargs) -> list[str]:
         return [s["ProcessingJobName"] for s in sm.list_processing_jobs(NameContains=stem, **kwargs)

@@ -24,11 +24,6 @@ def now_ms() -> int:
 
 
 @pytest.fixture(scope="module")
-def logs(server):
-    return server.client("logs")
-
-
-@pytest.fixture(scope="module")
 def training_group(logs):
     with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_group(logGroupName=GROUP)

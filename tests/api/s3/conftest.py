@@ -9,11 +9,6 @@ def unique_bucket(prefix: str = "s3-test") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture(scope="module")
-def s3(server):
-    return server.client("s3")
-
-
 @pytest.fixture
 def bucket(s3) -> str:
     name = unique_bucket()

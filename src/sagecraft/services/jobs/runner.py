@@ -163,7 +163,7 @@ class JobRun:
             self.handles.append(handle)
             self.shipper.add(handle, record["stream"], int(record.get("offset") or 0), resumed=True)
         if self.metrics is not None:
-            self.metrics.restore(job.final_metrics)
+            self.metrics.restore(job.final_metrics, job.runtime.get("objective_values") or ())
         self.attempt_started = float(job.runtime.get("attempt_started") or time.time())
         self.checkpoints = self._checkpoint_syncs(self._dirs())
 
@@ -292,7 +292,7 @@ class JobRun:
             return
         records = [dict(r, offset=o) for r, o in zip(self.job.runtime.get("instances") or [],
                                                       self.shipper.offsets(), strict=False)]
-        updates: dict[str, Any] = {"instances": records}
+        updates: dict[str, Any] = {"instances": records, **(self.metrics.runtime_record() if self.metrics else {})}
         with self.platform.store.write() as db:
             self.job.runtime = repo.merge_runtime(db, self.job_id, updates)
             if self.metrics is not None:
@@ -336,6 +336,7 @@ class JobRun:
                 record["model_artifacts"] = outputs.model_artifacts_uri(job)
                 if self.metrics is not None:
                     record["final_metrics"] = self.metrics.final()
+                    record["runtime"].update(self.metrics.runtime_record())
             with self.platform.store.write() as db:
                 if repo.update(db, self.job_id, job.status.value, record):
                     break

@@ -85,6 +85,10 @@ class JobsService:
         assert job is not None
         return job
 
+    def check_training(self, request: Mapping[str, Any]) -> None:
+        """Validate a CreateTrainingJob request without creating it (a tuning job's child template)."""
+        self.rules.training(request)
+
     # -- read -----------------------------------------------------------------------------------------
 
     def get(self, account_id: str, region: str, kind: JobKind, name: str) -> Job:
@@ -159,6 +163,23 @@ class JobsService:
     def _changed(self, job_id: int) -> None:
         for listener in self.listeners:
             listener(job_id)
+
+
+def objective_values(job: Job) -> list[float]:
+    """Every value a tuning trial reported for its objective metric so far, in order (saved about
+    once a second while it runs)."""
+    return [float(v) for v in job.runtime.get("objective_values") or []]
+
+
+def metric_definitions(spec: Mapping[str, Any], hyperparameters: Mapping[str, str]) -> list[dict[str, str]]:
+    """The MetricDefinitions a training job with this AlgorithmSpecification reports: the request's,
+    else those SageMaker fills in for a built-in algorithm image run without a script."""
+    if spec.get("MetricDefinitions"):
+        return list(spec["MetricDefinitions"])
+    program = toolkit.decode_hyperparameters(hyperparameters).get("sagemaker_program")
+    if program or spec.get("ContainerEntrypoint") or not spec.get("TrainingImage"):
+        return []
+    return builtin_metric_definitions(spec["TrainingImage"])
 
 
 def _in_use(kind: JobKind, name: str) -> ResourceInUse:

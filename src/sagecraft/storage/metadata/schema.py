@@ -227,3 +227,57 @@ jobs = Table(
     Index(None, "kind", "status"),
     Index(None, "account_id", "region", "kind", "created_at"),
 )
+
+
+# --- SageMaker hosting: models, endpoint configs, endpoints ----------------------------------------
+
+# One table for the three kinds (as `jobs`): models and endpoint configs are immutable records (the
+# create request as sent, without Tags); endpoints carry a status advanced by the hosting reconciler.
+hosting_resources = Table(
+    "hosting_resources",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # model | endpoint-config | endpoint
+    Column("name", name_column(63), nullable=False),
+    Column("arn", String(256), nullable=False),  # lower-cased: names are unique ignoring case
+    Column("status", String(32)),
+    Column("failure_reason", Text),
+    Column("config_name", String(63)),  # endpoints: the endpoint config they run
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("tags", JSON),
+    Column("runtime", JSON),  # endpoints: the deployed variants (copied at create/update)
+    UniqueConstraint("arn"),
+    Index(None, "account_id", "region", "kind", "created_at"),
+)
+
+# --- SageMaker hyperparameter tuning jobs ---------------------------------------------------------
+
+# The create request is kept as sent (JSON, without Tags); `trials` is the ordered list of the child
+# training jobs launched (name, tuned values, the sampler's own parameters); `state` is the
+# reconciler's snapshot (counters for listings, how the job is finishing).
+tuning_jobs = Table(
+    "tuning_jobs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", name_column(32), nullable=False),
+    Column("arn", String(256), nullable=False),  # lower-cased, as SageMaker's
+    Column("status", String(16), nullable=False),
+    Column("failure_reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("request", JSON, nullable=False),
+    Column("trials", JSON),
+    Column("state", JSON),
+    Column("tags", JSON),
+    Column("owner", String(512), nullable=False),
+    UniqueConstraint("arn"),
+    Index(None, "status"),
+    Index(None, "account_id", "region", "created_at"),
+)
