@@ -36,5 +36,5 @@ echo "== pytest"
 if [ $# -eq 0 ] && [ -n "${SAGECRAFT_TEST_POSTGRES_URL:-}" ]; then
     echo "== pytest, test servers on PostgreSQL"
     SAGECRAFT_TEST_SERVER_DATABASE=$SAGECRAFT_TEST_POSTGRES_URL \
-        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs
+        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs tests/api/hosting tests/api/tuning
 fi
