@@ -35,6 +35,9 @@ class ServiceInfo:
     json_version: str | None
     api_version: str
     xml_namespace: str | None
+    # What the service calls a request that breaks the model's constraints: the runtimes declare
+    # ValidationError, most JSON services ValidationException.
+    validation_code: str = "ValidationException"
 
     @property
     def model(self) -> ServiceModel:
@@ -50,6 +53,13 @@ def _protocol(model: ServiceModel) -> str:
     return model.metadata["protocol"]
 
 
+def _validation_code(model: ServiceModel) -> str:
+    names = set(model.shape_names)
+    if "ValidationError" in names and "ValidationException" not in names:
+        return "ValidationError"
+    return "ValidationException"
+
+
 @functools.cache
 def service_info(name: str) -> ServiceInfo:
     model = service_model(name)
@@ -63,6 +73,7 @@ def service_info(name: str) -> ServiceInfo:
         json_version=meta.get("jsonVersion"),
         api_version=meta["apiVersion"],
         xml_namespace=xml_ns if isinstance(xml_ns, str) else None,
+        validation_code=_validation_code(model),
     )
 
 

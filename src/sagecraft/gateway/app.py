@@ -20,7 +20,7 @@ from sagecraft.api.models import ServiceInfo
 from sagecraft.api.protocols.http import HttpRequest, HttpResponse
 from sagecraft.api.validation import validate
 from sagecraft.core.context import RequestContext, new_request_id
-from sagecraft.core.errors import AwsError, ClientError, InternalFailure, UnknownOperation
+from sagecraft.core.errors import AwsError, ClientError, InternalFailure, UnknownOperation, ValidationException
 from sagecraft.gateway.auth import auth_error
 from sagecraft.gateway.body import RequestBody, read_body
 from sagecraft.gateway.protocols import ProtocolSet
@@ -113,7 +113,11 @@ class Gateway:
             operation = protocol.resolve(request)
             operation_name = operation.name
             params = protocol.parse(request, operation)
-            validate(operation.input_shape, params)
+            try:
+                validate(operation.input_shape, params)
+            except ValidationException as error:
+                error.code = service.validation_code
+                raise
             handler = self._handler(service, operation.name)
             context = RequestContext(
                 principal=credential.principal, region=signature.region, account_id=self.account_id,

@@ -135,8 +135,9 @@ def test_invoke_errors(sm, runtime):
     assert _error(excinfo) == ("ValidationError", "Endpoint no-such-endpoint of account 000000000000 not found.")
     with pytest.raises(ClientError) as excinfo:
         runtime.invoke_endpoint(EndpointName="no-such-endpoint", Body=b"1" * (6 * 1024 * 1024 + 1))
-    # The botocore model's length constraint on Body, checked by the gateway for every request.
-    assert _error(excinfo)[0] == "ValidationException" and "6291456" in _error(excinfo)[1]
+    # The botocore model's length constraint on Body, checked by the gateway for every request, worded
+    # with the code the runtime's model declares.
+    assert _error(excinfo)[0] == "ValidationError" and "6291456" in _error(excinfo)[1]
     with pytest.raises(ClientError) as excinfo:
         sm.create_endpoint(EndpointName=unique("e"), EndpointConfigName="no-such-config")
     assert "Could not find endpoint configuration" in _error(excinfo)[1]
