@@ -4,6 +4,8 @@ model uploaded; failures, stops and the max runtime as SageMaker reports them.""
 from __future__ import annotations
 
 import json
+import time
+import uuid
 
 from jobs_support import (
     ROLE,
@@ -104,10 +106,12 @@ def test_the_failure_file_is_the_failure_reason(sm, s3, bucket):
 
 
 def test_stop_ends_the_job_and_its_processes(server, sm, s3, logs, bucket):
-    source = upload_source(s3, bucket, """
+    # A sleep no other test runs: jobs of other tests' servers may still be alive on this machine.
+    sleeper = f"300.{uuid.uuid4().int % 10**9}"
+    source = upload_source(s3, bucket, f"""
         import os, subprocess, time
-        child = subprocess.Popen(["sleep", "300"])
-        open("/opt/ml/model/pids", "w").write(f"{os.getpid()} {child.pid}")
+        child = subprocess.Popen(["sleep", "{sleeper}"])
+        open("/opt/ml/model/pids", "w").write(f"{{os.getpid()}} {{child.pid}}")
         print("running", flush=True)
         time.sleep(300)
     """)
@@ -123,7 +127,11 @@ def test_stop_ends_the_job_and_its_processes(server, sm, s3, logs, bucket):
     model = read_tar(s3.get_object(Bucket=bucket, Key=f"output/{name}/output/model.tar.gz")["Body"].read())
     assert model["pids"]
     assert not list((server.home / "executor" / "runs").glob(f"{name}-*"))  # nothing left behind
-    assert _no_process_running("sleep 300")
+    # The kernel tears the job's pid namespace down right after its init exits: allow it a moment.
+    deadline = time.monotonic() + 10
+    while not _no_process_running(f"sleep {sleeper}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _no_process_running(f"sleep {sleeper}")
 
 
 def _no_process_running(command: str) -> bool:
