@@ -1,4 +1,4 @@
-"""autoscaling (reserved; filled by the capability that owns it)
+"""hosting extras: data capture, serverless, multi-model, autoscaling (reserved; filled by the capability that owns it)
 
 Revision ID: 0013
 Revises: 0012
