@@ -78,7 +78,7 @@ def _revision(message: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sagecraft.storage.metadata.migrate")
     sub = parser.add_subparsers(dest="command", required=True)
-    revision = sub.add_parser("revision", help="autogenerate a migration from schema.py")
+    revision = sub.add_parser("revision", help="autogenerate a migration from the schema package")
     revision.add_argument("-m", "--message", required=True)
     upgrade_cmd = sub.add_parser("upgrade", help="upgrade a database to head")
     upgrade_cmd.add_argument("url")

@@ -1,4 +1,5 @@
-"""hosting extras: data capture, serverless, multi-model, autoscaling (reserved; filled by the capability that owns it)
+"""hosting extras: data capture, serverless, multi-model, pipelines, capacity changes — no table:
+their state lives in hosting_resources' JSON columns (request, runtime) of migration 0005.
 
 Revision ID: 0013
 Revises: 0012
@@ -14,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    pass  # nothing to add: see the docstring
 
 
 def downgrade() -> None:

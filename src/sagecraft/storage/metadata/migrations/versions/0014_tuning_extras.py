@@ -1,4 +1,5 @@
-"""tuning extras (reserved; filled by the capability that owns it)
+"""tuning extras: Hyperband rungs, warm-start seeds — no table: they live in tuning_jobs.state (JSON)
+of migration 0006.
 
 Revision ID: 0014
 Revises: 0013
@@ -14,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    pass  # nothing to add: see the docstring
 
 
 def downgrade() -> None:

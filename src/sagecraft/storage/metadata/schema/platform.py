@@ -1,74 +1,23 @@
-"""Every table of the metadata store, in one MetaData (the migrations' target).
-
-Lifecycle fields are columns; nested configuration blocks are JSON. A capability that needs tables
-adds them here *and* in a new migration under ``migrations/versions`` (see docs/metadata.md); a unit
-test checks that the migrations at head produce exactly this schema."""
+"""Tables of the platform services: STS, CloudWatch Logs and metrics, IAM, KMS, S3 bucket policies."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.types import TypeDecorator
 
-# Named constraints keep migrations (and SQLite batch rebuilds) deterministic across backends.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UtcDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime on every backend (SQLite keeps no offset: store UTC, tag on read)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("UtcDateTime needs an aware datetime")
-        value = value.astimezone(dt.timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
-
-
-def name_column(length: int) -> String:
-    """A name compared and ordered by code point, as AWS lists them (PostgreSQL's default collation
-    would sort case- and punctuation-insensitively; SQLite's BINARY already is code point order)."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")
-
-
-# Integer primary keys that must be SQLite rowid aliases to autoincrement.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
+from sagecraft.storage.metadata.schema.base import BigId, UtcDateTime, metadata, name_column
 
 # --- STS: temporary credentials issued by AssumeRole --------------------------------------------
 
@@ -193,91 +142,150 @@ cloudwatch_datapoints = Table(
 )
 
 
-# --- SageMaker training and processing jobs -------------------------------------------------------
+# --- IAM: users, groups, roles, policies, access keys ---------------------------------------------
 
-# One table for both kinds: their lifecycles are the same state machine. The create request is kept
-# as sent (JSON, without Tags); `runtime` is the reconciler's own record (workload handles, log
-# offsets, instance folders) that lets a restarted server re-attach to running instances.
-jobs = Table(
-    "jobs",
+# Users, groups and roles share one table: policies attach to any of them alike. IAM names are unique
+# per kind regardless of case, hence `name_key` (the lower-cased name).
+iam_principals = Table(
+    "iam_principals",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("account_id", String(12), nullable=False),
-    Column("region", String(32), nullable=False),
-    Column("kind", String(16), nullable=False),  # training | processing
-    Column("name", name_column(63), nullable=False),
-    Column("arn", String(256), nullable=False),  # lower-cased, as SageMaker's: names are unique ignoring case
-    Column("status", String(16), nullable=False),
-    Column("secondary_status", String(32)),
-    Column("failure_reason", Text),
-    Column("exit_message", Text),
+    Column("kind", String(8), nullable=False),  # user | group | role
+    Column("name", name_column(128), nullable=False),
+    Column("name_key", name_column(128), nullable=False),
+    Column("unique_id", String(32), nullable=False),  # AIDA… / AGPA… / AROA…
+    Column("path", String(512), nullable=False),
+    Column("arn", String(2048), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("last_modified", UtcDateTime, nullable=False),
-    Column("started_at", UtcDateTime),
-    Column("ended_at", UtcDateTime),
-    Column("billable_seconds", Integer),
-    Column("model_artifacts", String(1024)),
-    Column("request", JSON, nullable=False),
-    Column("transitions", JSON),
-    Column("final_metrics", JSON),
+    Column("description", Text),
+    Column("assume_role_policy", Text),  # roles: the trust policy
+    Column("max_session_duration", Integer),
+    Column("permissions_boundary", String(2048)),
     Column("tags", JSON),
-    Column("runtime", JSON),
-    Column("owner", String(512), nullable=False),  # the server (executor) that runs it: servers may share a database
-    UniqueConstraint("arn"),
-    Index(None, "kind", "status"),
-    Index(None, "account_id", "region", "kind", "created_at"),
+    UniqueConstraint("account_id", "kind", "name_key"),
 )
 
-
-# --- SageMaker hosting: models, endpoint configs, endpoints ----------------------------------------
-
-# One table for the three kinds (as `jobs`): models and endpoint configs are immutable records (the
-# create request as sent, without Tags); endpoints carry a status advanced by the hosting reconciler.
-hosting_resources = Table(
-    "hosting_resources",
+iam_policies = Table(
+    "iam_policies",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("account_id", String(12), nullable=False),
-    Column("region", String(32), nullable=False),
-    Column("kind", String(16), nullable=False),  # model | endpoint-config | endpoint
-    Column("name", name_column(63), nullable=False),
-    Column("arn", String(256), nullable=False),  # lower-cased: names are unique ignoring case
-    Column("status", String(32)),
-    Column("failure_reason", Text),
-    Column("config_name", String(63)),  # endpoints: the endpoint config they run
+    Column("name", name_column(128), nullable=False),
+    Column("name_key", name_column(128), nullable=False),
+    Column("policy_id", String(32), nullable=False),  # ANPA…
+    Column("path", String(512), nullable=False),
+    Column("arn", String(2048), nullable=False),
+    Column("description", Text),
+    Column("default_version", String(8), nullable=False),
+    Column("next_version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("last_modified", UtcDateTime, nullable=False),
-    Column("request", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Column("tags", JSON),
-    Column("runtime", JSON),  # endpoints: the deployed variants (copied at create/update)
     UniqueConstraint("arn"),
-    Index(None, "account_id", "region", "kind", "created_at"),
+    UniqueConstraint("account_id", "name_key"),
 )
 
-# --- SageMaker hyperparameter tuning jobs ---------------------------------------------------------
-
-# The create request is kept as sent (JSON, without Tags); `trials` is the ordered list of the child
-# training jobs launched (name, tuned values, the sampler's own parameters); `state` is the
-# reconciler's snapshot (counters for listings, how the job is finishing).
-tuning_jobs = Table(
-    "tuning_jobs",
+iam_policy_versions = Table(
+    "iam_policy_versions",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("policy_id", BigId, ForeignKey("iam_policies.id", ondelete="CASCADE"), primary_key=True),
+    Column("version_id", String(8), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+iam_inline_policies = Table(
+    "iam_inline_policies",
+    metadata,
+    Column("principal_id", BigId, ForeignKey("iam_principals.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", name_column(128), primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+# Managed policies attached to a principal; AWS-managed ARNs (arn:aws:iam::aws:policy/…) have no row
+# in iam_policies, so no foreign key.
+iam_attachments = Table(
+    "iam_attachments",
+    metadata,
+    Column("principal_id", BigId, ForeignKey("iam_principals.id", ondelete="CASCADE"), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    Index(None, "policy_arn"),
+)
+
+iam_group_members = Table(
+    "iam_group_members",
+    metadata,
+    Column("group_id", BigId, ForeignKey("iam_principals.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("iam_principals.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "user_id"),
+)
+
+iam_access_keys = Table(
+    "iam_access_keys",
+    metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("secret_access_key", String(128), nullable=False),
+    Column("principal_id", BigId, ForeignKey("iam_principals.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(8), nullable=False),  # Active | Inactive
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Index(None, "principal_id"),
+)
+
+# --- KMS: keys (their material wrapped by the master key), aliases, grants ----------------------------
+
+kms_keys = Table(
+    "kms_keys",
+    metadata,
+    Column("key_id", String(36), primary_key=True),
     Column("account_id", String(12), nullable=False),
     Column("region", String(32), nullable=False),
-    Column("name", name_column(32), nullable=False),
-    Column("arn", String(256), nullable=False),  # lower-cased, as SageMaker's
-    Column("status", String(16), nullable=False),
-    Column("failure_reason", Text),
+    Column("arn", String(256), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("key_usage", String(32), nullable=False),
+    Column("key_spec", String(32), nullable=False),
+    Column("key_manager", String(16), nullable=False),  # CUSTOMER | AWS
+    Column("state", String(32), nullable=False),  # Enabled | Disabled | PendingDeletion
     Column("created_at", UtcDateTime, nullable=False),
-    Column("last_modified", UtcDateTime, nullable=False),
-    Column("ended_at", UtcDateTime),
-    Column("request", JSON, nullable=False),
-    Column("trials", JSON),
-    Column("state", JSON),
+    Column("deletion_date", UtcDateTime),
+    Column("pending_window_days", Integer),
+    Column("rotation_enabled", Boolean, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("materials", JSON, nullable=False),  # [wrapped material, base64], newest last (rotation)
     Column("tags", JSON),
-    Column("owner", String(512), nullable=False),
-    UniqueConstraint("arn"),
-    Index(None, "status"),
-    Index(None, "account_id", "region", "created_at"),
+    Index(None, "account_id", "region"),
+)
+
+kms_aliases = Table(
+    "kms_aliases",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("alias_name", name_column(256), primary_key=True),
+    Column("target_key_id", String(36), ForeignKey("kms_keys.key_id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+kms_grants = Table(
+    "kms_grants",
+    metadata,
+    Column("grant_id", String(64), primary_key=True),
+    Column("key_id", String(36), ForeignKey("kms_keys.key_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(256)),
+    Column("grantee_principal", String(256), nullable=False),
+    Column("retiring_principal", String(256)),
+    Column("operations", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "key_id"),
+)
+
+# --- S3 bucket policies (resource-based policies the authorizer evaluates) ---------------------------
+
+s3_bucket_policies = Table(
+    "s3_bucket_policies",
+    metadata,
+    Column("bucket", name_column(63), primary_key=True),
+    Column("policy", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
