@@ -33,6 +33,7 @@ class ServerInfo:
     endpoint_url: str
     account_id: str
     sdk_config_file: Path
+    ca_bundle: str | None = None  # the server's certificate when it speaks HTTPS
 
 
 def running_server(home: str | os.PathLike | None = None) -> ServerInfo | None:
@@ -52,6 +53,7 @@ def running_server(home: str | os.PathLike | None = None) -> ServerInfo | None:
         endpoint_url=info["endpoint_url"],
         account_id=info.get("account_id", settings.account_id),
         sdk_config_file=Path(info.get("sdk_config_file", settings.sdk_config_file)),
+        ca_bundle=info.get("ca_bundle"),
     )
 
 
@@ -87,6 +89,7 @@ def client_env(home: str | os.PathLike | None = None, region: str | None = None)
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,  # what other AWS SDKs (JS, Java, Go) read
         "SAGEMAKER_USER_CONFIG_OVERRIDE": str(info.sdk_config_file),
+        **({"AWS_CA_BUNDLE": info.ca_bundle} if info.ca_bundle else {}),  # trust a self-signed certificate
     }
 
 
@@ -103,14 +106,17 @@ def _endpoint_session_class() -> type:
         """A boto3 session whose clients all reach one endpoint, including those the SageMaker SDK
         points at AWS itself (its STS client, built with ``https://sts.<region>.amazonaws.com``)."""
 
-        def __init__(self, endpoint_url: str, **kwargs) -> None:
+        def __init__(self, endpoint_url: str, ca_bundle: str | None = None, **kwargs) -> None:
             super().__init__(**kwargs)
             self.endpoint_url = endpoint_url
+            self.ca_bundle = ca_bundle
 
         def client(self, *args, **kwargs):
             given = kwargs.get("endpoint_url")
             if given is None or ".amazonaws.com" in given:
                 kwargs["endpoint_url"] = self.endpoint_url
+            if self.ca_bundle and kwargs.get("verify") is None:
+                kwargs["verify"] = self.ca_bundle
             return super().client(*args, **kwargs)
 
     return EndpointSession
@@ -120,8 +126,8 @@ def boto3_session(home: str | os.PathLike | None = None, region: str | None = No
     """A ``boto3.Session`` whose clients and resources all reach the server of ``home``."""
     info = find_server(home)
     key_id, secret = admin_key(home)
-    return _endpoint_session_class()(info.endpoint_url, aws_access_key_id=key_id, aws_secret_access_key=secret,
-                                     region_name=region or DEFAULT_REGION)
+    return _endpoint_session_class()(info.endpoint_url, info.ca_bundle, aws_access_key_id=key_id,
+                                     aws_secret_access_key=secret, region_name=region or DEFAULT_REGION)
 
 
 def sagemaker_session(home: str | os.PathLike | None = None, region: str | None = None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -34,9 +35,10 @@ class Started:
     already_running: bool
 
 
-def healthy(endpoint_url: str) -> bool:
+def healthy(endpoint_url: str, ca_bundle: str | os.PathLike | None = None) -> bool:
+    context = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
     try:
-        with urllib.request.urlopen(endpoint_url + "/_sagecraft/health", timeout=2) as reply:
+        with urllib.request.urlopen(endpoint_url + "/_sagecraft/health", timeout=2, context=context) as reply:
             return reply.status == 200 and json.loads(reply.read()).get("status") == "ok"
     except (OSError, ValueError):
         return False
@@ -54,6 +56,8 @@ def start(settings: Settings, timeout: float = START_TIMEOUT, on_wait: Callable[
     offset = settings.log_file.stat().st_size if settings.log_file.exists() else 0
     command = [sys.executable, "-m", "sagecraft.cli.main", "server", "--host", settings.host,
                "--port", str(settings.port), "--home", str(settings.home)]
+    if settings.tls_cert is not None:
+        command += ["--tls-cert", str(settings.tls_cert), "--tls-key", str(settings.tls_key)]
     with open(settings.log_file, "ab") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True, close_fds=True)
@@ -62,7 +66,8 @@ def start(settings: Settings, timeout: float = START_TIMEOUT, on_wait: Callable[
         if process.poll() is not None:
             raise StartFailed(f"The server exited with status {process.returncode} while starting.",
                               log_tail(settings.log_file, offset))
-        if healthy(settings.endpoint_url):
+        certificate = settings.tls_cert if settings.tls_cert and settings.tls_cert.exists() else None
+        if healthy(settings.endpoint_url, certificate):
             info = running_server(settings.home)
             if info is not None and info.pid == process.pid:
                 return Started(info, already_running=False)

@@ -33,11 +33,18 @@ class Settings:
     database_url: str = ""
     object_store: str = ""
     executor: str = "local"
+    tls_cert: Path | None = None  # set: the server speaks HTTPS with this certificate (and tls_key)
+    tls_key: Path | None = None
 
     @classmethod
     def load(cls, home: str | os.PathLike | None = None, host: str | None = None,
-             port: int | None = None) -> Settings:
+             port: int | None = None, *, tls: bool = False, tls_cert: str | os.PathLike | None = None,
+             tls_key: str | os.PathLike | None = None) -> Settings:
+        """``tls`` without a certificate: a self-signed one under HOME/tls (made by the server)."""
         root = resolve_home(home)
+        if tls or tls_cert:
+            tls_cert = Path(tls_cert) if tls_cert else root / "tls" / "server.crt"
+            tls_key = Path(tls_key) if tls_key else root / "tls" / "server.key"
         return cls(
             home=root,
             host=host or DEFAULT_HOST,
@@ -46,12 +53,14 @@ class Settings:
             database_url=os.environ.get("SAGECRAFT_DATABASE_URL") or f"sqlite:///{root / 'metadata.sqlite3'}",
             object_store=os.environ.get("SAGECRAFT_OBJECT_STORE") or f"file://{root / 'objects'}",
             executor=os.environ.get("SAGECRAFT_EXECUTOR", "local"),
+            tls_cert=Path(tls_cert).resolve() if tls_cert else None,
+            tls_key=Path(tls_key).resolve() if tls_key else None,
         )
 
     @property
     def endpoint_url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://{host}:{self.port}"
 
     @property
     def credentials_file(self) -> Path:

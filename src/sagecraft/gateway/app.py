@@ -1,4 +1,4 @@
-"""The ASGI edge: route → authenticate → parse + validate → dispatch → serialize.
+"""The ASGI edge: route → authenticate → parse + validate → authorize → dispatch → serialize.
 
 Every request but the health check must carry a valid SigV4 signature. Errors reach clients in
 their service's own error format; an unexpected failure is an ``InternalFailure`` carrying the
@@ -11,7 +11,8 @@ import hmac
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Protocol
 
 import anyio
 from botocore import xform_name
@@ -20,7 +21,14 @@ from sagecraft.api.models import ServiceInfo
 from sagecraft.api.protocols.http import HttpRequest, HttpResponse
 from sagecraft.api.validation import validate
 from sagecraft.core.context import RequestContext, new_request_id
-from sagecraft.core.errors import AwsError, ClientError, InternalFailure, UnknownOperation, ValidationException
+from sagecraft.core.errors import (
+    AccessDenied,
+    AwsError,
+    ClientError,
+    InternalFailure,
+    UnknownOperation,
+    ValidationException,
+)
 from sagecraft.gateway.auth import auth_error
 from sagecraft.gateway.body import RequestBody, read_body
 from sagecraft.gateway.protocols import ProtocolSet
@@ -37,11 +45,20 @@ class ContentSha256Mismatch(ClientError):
     code = "XAmzContentSHA256Mismatch"
 
 
+class Authorizer(Protocol):
+    """Decides whether the request's principal may run the operation; raises AccessDenied if not."""
+
+    def authorize(self, context: RequestContext, service: str, operation: str, params: dict) -> None: ...
+
+
 class Gateway:
     def __init__(self, providers: dict[str, object], credentials: CredentialStore, *, spool_dir: str,
-                 version: str, account_id: str, internal_routes: dict | None = None) -> None:
+                 version: str, account_id: str, internal_routes: dict | None = None,
+                 authorizer: Authorizer | None = None, audit: Callable[..., None] | None = None) -> None:
         self.providers = providers
         self.credentials = credentials
+        self.authorizer = authorizer
+        self.audit = audit  # called once per authenticated request, allowed or not (the audit trail)
         self.spool_dir = spool_dir
         self.version = version
         self.account_id = account_id
@@ -90,6 +107,9 @@ class Gateway:
         protocol = self.protocols.get(service)
         body: RequestBody | None = None
         operation_name = "-"
+        context: RequestContext | None = None  # known once the caller is authenticated
+        params: dict | None = None
+        audit_error: tuple[str, str] | None = None
         try:
             try:
                 signature = sigv4.read_signature(headers, sigv4.raw_query_pairs(request.query_string))
@@ -124,6 +144,8 @@ class Gateway:
                 request_id=request_id, source_ip=(scope.get("client") or ("", 0))[0],
                 endpoint_url=_endpoint_url(scope, headers),
             )
+            if self.authorizer is not None:
+                self._authorize(context, service, operation.name, params)
             if body.path is not None or operation.name in getattr(handler.__self__, "threaded_operations", ()):
                 output = await anyio.to_thread.run_sync(handler, context, params)
             else:
@@ -136,18 +158,34 @@ class Gateway:
                 return output
             return protocol.serialize(operation, output, request_id)
         except AwsError as error:
+            audit_error = (error.code, error.message)
             if error.status >= 500:
                 log.error("%s %s failed: %s (request %s)", service.name, operation_name, error, request_id)
             return protocol.serialize_error(error, request_id, **_head_kwargs(service, request))
         except Exception:
             log.exception("internal failure in %s %s (request %s)", service.name, operation_name, request_id)
             failure = InternalFailure(f"An internal error occurred. Request id: {request_id}.")
+            audit_error = (failure.code, failure.message)
             return protocol.serialize_error(failure, request_id, **_head_kwargs(service, request))
         finally:
             if body is not None:
                 body.discard()
+            if self.audit is not None and context is not None:
+                self.audit(context, service.signing_name, operation_name, params, audit_error,
+                           headers.get("user-agent", ""))
             log.debug("%s %s %s in %.1f ms", service.name, operation_name, request_id,
                       (time.perf_counter() - started) * 1000)
+
+    def _authorize(self, context: RequestContext, service: ServiceInfo, operation: str, params: dict) -> None:
+        try:
+            self.authorizer.authorize(context, service.name, operation, params)
+        except AccessDenied as denied:
+            # S3 and the query-protocol services (IAM, STS) say AccessDenied; the JSON ones AccessDeniedException.
+            if service.protocol in ("rest-xml", "query"):
+                denied.code = "AccessDenied"
+            elif "awsQueryCompatible" in service.model.metadata:  # CloudWatch: JSON that reports query codes too
+                denied.query_code = "AccessDenied"
+            raise
 
     def _credential(self, signature: sigv4.Signature, headers: dict[str, str]) -> Credential:
         credential = self.credentials.lookup(signature.access_key_id)

@@ -29,7 +29,8 @@ def jobs_provider(settings: Settings, metadata: MetadataStore, objects: ObjectSt
     platform = Platform(store=metadata, objects=objects, executor=executor,
                         runtimes=lambda: RuntimeRegistry.load(settings.home), logs=logs, sts=sts,
                         endpoint_url=settings.endpoint_url, root=settings.home / "jobs", owner=owner,
-                        python_envs=PythonEnvironments(settings.home / "pyenvs"), metrics=metrics)
+                        python_envs=PythonEnvironments(settings.home / "pyenvs"), metrics=metrics,
+                        ca_bundle=str(settings.tls_cert) if settings.tls_cert else None)
     rules = RequestRules(platform.runtimes, lambda bucket: objects.get_bucket(bucket) is not None,
                          settings.account_id)
     service = JobsService(metadata, rules, owner)

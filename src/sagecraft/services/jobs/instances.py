@@ -48,6 +48,8 @@ def service_environment(platform: Platform, job: Job) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_SESSION_TOKEN": credentials.session_token,
     })
+    if platform.ca_bundle:
+        env["AWS_CA_BUNDLE"] = platform.ca_bundle
     return env
 
 

@@ -36,6 +36,7 @@ class Platform:
     root: Path  # instance folders live in root/<job id>/algo-<n>
     owner: str  # names this server's executor: jobs it creates are its own to run (see server/jobs.py)
     python_envs: PythonEnvironments | None = None
+    ca_bundle: str | None = None  # the server's certificate when it speaks HTTPS (AWS_CA_BUNDLE of jobs)
     metrics: MetricRecorder | None = None
     stop_grace_seconds: float = 5.0  # SIGTERM → SIGKILL on StopTrainingJob (SageMaker allows 120 s)
     checkpoint_interval_seconds: float = 10.0

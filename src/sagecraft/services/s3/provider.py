@@ -9,10 +9,12 @@ from xml.sax.saxutils import escape
 from sagecraft.api.protocols.http import HttpResponse
 from sagecraft.core.context import RequestContext
 from sagecraft.services.s3 import errors
+from sagecraft.services.s3.bucket_policies import BucketPolicies
 from sagecraft.services.s3.conditions import parse_copy_source
 from sagecraft.services.s3.multipart import MultipartService
 from sagecraft.services.s3.provider_listing import ListingOperations
 from sagecraft.services.s3.provider_multipart import MultipartOperations
+from sagecraft.services.s3.provider_policy import PolicyOperations
 from sagecraft.services.s3.service import DEFAULT_REGION, S3Service
 from sagecraft.services.s3.wire import (
     checksum_members,
@@ -28,7 +30,7 @@ from sagecraft.storage.objects.base import ObjectStore
 XML_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
-class S3Provider(ListingOperations, MultipartOperations):
+class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
     service_name = "s3"
     xml_namespace = XML_NAMESPACE
     # Operations that may read or write many bytes or rows run in worker threads; the rest (small
@@ -51,9 +53,10 @@ class S3Provider(ListingOperations, MultipartOperations):
         "UploadPartCopy": "CopyPartResult",
     }
 
-    def __init__(self, store: ObjectStore, account_id: str) -> None:
+    def __init__(self, store: ObjectStore, account_id: str, bucket_policies: BucketPolicies) -> None:
         self.service = S3Service(store, account_id)
         self.multipart = MultipartService(self.service)
+        self.bucket_policies = bucket_policies
 
     def close(self) -> None:
         self.service.store.close()
@@ -86,6 +89,7 @@ class S3Provider(ListingOperations, MultipartOperations):
 
     def delete_bucket(self, context: RequestContext, params: dict) -> dict:
         self.service.delete_bucket(params["Bucket"], params.get("ExpectedBucketOwner"))
+        self.bucket_policies.delete(params["Bucket"])  # a new bucket of that name starts without one
         return {}
 
     def get_bucket_location(self, context: RequestContext, params: dict) -> HttpResponse:

@@ -62,3 +62,5 @@ class TemporaryCredentials:
     role_arn: str
     session_name: str
     source_identity: str | None = None
+    session_policy: dict | None = None  # AssumeRole's Policy: the session gets at most what it allows
+    policy_arns: tuple[str, ...] = ()  # AssumeRole's PolicyArns, likewise

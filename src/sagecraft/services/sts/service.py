@@ -15,6 +15,8 @@ from sqlalchemy import delete, insert, select
 
 from sagecraft.core.context import Principal
 from sagecraft.security.credentials import new_access_key_id, new_secret_access_key
+from sagecraft.security.policy import MalformedPolicyDocument as PolicyError
+from sagecraft.security.policy import parse_policy
 from sagecraft.services.sts.errors import AccessDenied, MalformedPolicyDocument, ValidationError
 from sagecraft.services.sts.models import CallerIdentity, RoleArn, TemporaryCredentials
 from sagecraft.storage.metadata import MetadataStore
@@ -42,6 +44,9 @@ class StsService:
         self.store = store
         self.account_id = account_id
         self.clock = clock
+        # Set by the composition root once IAM exists: may ``caller`` assume ``role_arn`` (its trust
+        # policy)? None from the check: IAM does not define the role.
+        self.trust: Callable[[Principal, str], bool | None] | None = None
 
     def caller_identity(self, principal: Principal) -> CallerIdentity:
         return CallerIdentity(principal.account_id, principal.arn, principal.user_id)
@@ -59,9 +64,10 @@ class StsService:
         source_identity: str | None = None,
     ) -> TemporaryCredentials:
         role = RoleArn.parse(role_arn)
-        # IAM roles do not exist yet (a later capability): any well-formed role ARN of this
-        # account can be assumed. Once IAM lands, check the role exists and trusts the caller.
-        if role.account_id != self.account_id:
+        # A role IAM defines is assumed only if its trust policy allows the caller; a role ARN IAM does
+        # not define (the SDK's examples pass any) can be assumed, for compatibility (docs/security.md).
+        trusted = self.trust(caller, role_arn) if self.trust is not None else None
+        if role.account_id != self.account_id or trusted is False:
             raise AccessDenied(
                 f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
         duration = DEFAULT_DURATION if duration_seconds is None else duration_seconds
@@ -123,6 +129,8 @@ class StsService:
             role_arn=row.role_arn,
             session_name=row.role_session_name,
             source_identity=row.source_identity,
+            session_policy=row.session_policy,
+            policy_arns=tuple(row.policy_arns or ()),
         )
 
 
@@ -136,10 +144,9 @@ def _check_duration(duration: int) -> None:
 
 
 def _parse_policy(policy: str) -> dict:
+    """A session policy, validated as IAM validates identity policies."""
     try:
-        document = json.loads(policy)
-    except ValueError:
-        raise MalformedPolicyDocument("Syntax errors in policy.") from None
-    if not isinstance(document, dict):
-        raise MalformedPolicyDocument("Syntax errors in policy.")
-    return document
+        parse_policy(policy, "identity")
+    except PolicyError as error:
+        raise MalformedPolicyDocument(error.message) from None
+    return json.loads(policy)

@@ -1,0 +1,63 @@
+"""The trail file: events appended by a writer thread (off the request path), flushed and fsynced
+in small batches, and read back newest first for LookupEvents."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+FLUSH_SECONDS = 0.2
+
+
+class AuditTrail:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # it names principals and keys
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._queue: queue.Queue[dict | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._write, name="audit-trail", daemon=True)
+        self._thread.start()
+
+    def record(self, event: dict) -> None:
+        self._queue.put(event)
+
+    def _write(self) -> None:
+        while True:
+            event = self._queue.get()
+            batch = [event]
+            try:  # take what else is waiting, so a burst costs one write and one fsync
+                while len(batch) < 1000:
+                    batch.append(self._queue.get(timeout=FLUSH_SECONDS if event is not None else 0))
+            except queue.Empty:
+                pass
+            lines = [json.dumps(e, separators=(",", ":")) + "\n" for e in batch if e is not None]
+            if lines:
+                self._file.write("".join(lines))
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            if None in batch:
+                return
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+        self._file.close()
+
+    def events_newest_first(self, must_contain: str = "") -> Iterator[dict]:
+        """The recorded events, newest first; ``must_contain`` skips, unparsed, the lines without it."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            lines = handle.readlines()
+        for line in reversed(lines):
+            if must_contain and must_contain not in line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:  # a torn last line after a crash
+                continue
