@@ -51,6 +51,10 @@ def test_quickstart(tmp_path):
                  "processing job", "Train XGBoost in script mode", "held-out split",
                  DATASET_URI, str(home), "sagecraft up --home", "sagecraft jobs ls --home"):
         assert said in out, said
+    # The deploy step: the endpoint's answers score like the offline evaluation; one capture record per request.
+    served = printed(r"Endpoint metrics:\s+accuracy ([\d.]+)\s+precision [\d.]+\s+recall [\d.]+\s+f1 ([\d.]+)$", out)
+    captured = printed(r"Data capture:\s+s3://\S+/data-capture/\S+/AllTraffic/ \((\d+) records\)$", out)
+    assert int(captured[1]) == 6 and float(served[1]) > FLOORS["Accuracy"] and float(served[2]) > FLOORS["F1"]
     assert "Traceback" not in out and "INFO" not in out and "Warning" not in out
     assert not (home / "server.json").exists()  # the embedded server stopped with the command
 

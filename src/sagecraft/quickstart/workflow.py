@@ -15,6 +15,7 @@ from rich.console import Console
 
 from sagecraft.quickstart.context import DATASET, PREFIX, QuickstartRun
 from sagecraft.quickstart.data_steps import create_bucket, describe_dataset, list_with_sdk, start_server, upload_dataset
+from sagecraft.quickstart.deploy_step import deploy_and_predict
 from sagecraft.quickstart.evaluation import evaluate, metrics_table
 from sagecraft.quickstart.job_steps import preprocess, train
 from sagecraft.quickstart.steps import Step, run_steps
@@ -30,6 +31,7 @@ STEPS: list[Step[QuickstartRun]] = [
     Step("Split and scale it in a processing job", preprocess),
     Step("Train XGBoost in script mode", train),
     Step("Evaluate the model on the held-out split", evaluate),
+    Step("Deploy it with data capture and predict the held-out rows", deploy_and_predict),
 ]
 
 

@@ -1,27 +1,38 @@
-"""Wiring of the hosting capability: the control-plane and runtime providers over one reconciler
-(part of the composition root)."""
+"""Wiring of the hosting capability: the control-plane and runtime providers over one reconciler,
+the data-capture writer and the invocation metrics (part of the composition root)."""
 
 from __future__ import annotations
 
 from sagecraft.config.settings import Settings
 from sagecraft.executors import RuntimeRegistry
+from sagecraft.services.hosting.capture import CaptureWriter
 from sagecraft.services.hosting.fleet import FleetBuilder
+from sagecraft.services.hosting.metrics import InvocationMetrics, MetricsSink
 from sagecraft.services.hosting.provider import HostingProvider
 from sagecraft.services.hosting.reconciler import HostingReconciler
 from sagecraft.services.hosting.runtime_provider import RuntimeProvider
-from sagecraft.services.hosting.service import HostingService
+from sagecraft.services.hosting.service import HostingService, PackageResolver
 from sagecraft.services.logs.service import LogsService
 from sagecraft.storage.metadata import MetadataStore
 from sagecraft.storage.objects.base import ObjectStore
 
 
 def hosting_providers(settings: Settings, metadata: MetadataStore, objects: ObjectStore, logs: LogsService,
-                      closers: list) -> tuple[HostingProvider, RuntimeProvider]:
-    """Endpoints whose workers run as processes of this server; a restarted server starts them again."""
+                      closers: list, metrics_sink: MetricsSink | None = None,
+                      package_resolver: PackageResolver | None = None) -> tuple[HostingProvider, RuntimeProvider]:
+    """Endpoints whose workers run as processes of this server; a restarted server starts them again.
+    ``metrics_sink``: the CloudWatch service (invocation metrics); ``package_resolver``: the model
+    registry's ``containers_for`` (CreateModel with Containers[].ModelPackageName)."""
     runtimes = lambda: RuntimeRegistry.load(settings.home)  # noqa: E731
-    service = HostingService(metadata, runtimes)
+    service = HostingService(metadata, runtimes, package_resolver)
     reconciler = HostingReconciler(service, FleetBuilder(objects, runtimes, settings.home / "endpoints"), logs)
     service.listeners.append(reconciler.wake)
     reconciler.start()
     closers.append(reconciler.stop)
-    return HostingProvider(service), RuntimeProvider(service, reconciler)
+    capture = CaptureWriter(objects)
+    capture.start()
+    metrics = InvocationMetrics(metrics_sink)
+    metrics.start()
+    closers.append(metrics.close)
+    closers.append(capture.close)  # closers run in reverse: captures are written first
+    return HostingProvider(service), RuntimeProvider(service, reconciler, capture, metrics)

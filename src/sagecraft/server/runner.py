@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -17,12 +19,28 @@ import uvicorn
 from sagecraft import __version__
 from sagecraft.config.settings import Settings
 from sagecraft.core.processes import start_ticks
+from sagecraft.security.tls import ensure_self_signed
 from sagecraft.server.compose import Application, build
 from sagecraft.server.preflight import StartupError, bind_socket, check_home_writable
 from sagecraft.server.sdk_defaults import write_sdk_defaults
 
 log = logging.getLogger("sagecraft.server")
 _HANDLERS: list[logging.Handler] = []
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn re-raises a captured SIGTERM/SIGINT as soon as it stops serving, which kills the
+    process before ``Application.close()`` runs (workers, capture and journal writers would not
+    flush). The signal is kept here and raised again once the application is closed."""
+
+    caught: list[int]
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        with super().capture_signals():
+            yield
+            self.caught = list(self._captured_signals)
+            self._captured_signals.clear()
 
 
 def configure_logging(settings: Settings, console: bool = True) -> None:
@@ -78,15 +96,22 @@ class Server:
         except BaseException:
             self.socket.close()
             raise
+        tls = {}
+        if settings.tls_cert is not None:
+            if settings.tls_cert == settings.home / "tls" / "server.crt":
+                ensure_self_signed(settings.tls_cert, settings.tls_key, settings.host)
+            tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
         config = uvicorn.Config(
             self.application.gateway,
+            **tls,
             log_level="warning",
             access_log=False,  # query strings may carry security tokens: never log them
             lifespan="on",
             timeout_keep_alive=75,
             server_header=False,
         )
-        self._uvicorn = uvicorn.Server(config)
+        self._uvicorn = _Uvicorn(config)
+        self._uvicorn.caught = []
 
     @property
     def started(self) -> bool:
@@ -102,6 +127,8 @@ class Server:
             self.application.close()
             _remove_server_file(self.settings)
             self.socket.close()
+        for caught in reversed(self._uvicorn.caught):
+            signal.raise_signal(caught)
 
     def stop(self) -> None:
         self._uvicorn.should_exit = True
@@ -137,6 +164,7 @@ def _write_server_file(settings: Settings) -> None:
     info = {
         "pid": os.getpid(),
         "endpoint_url": settings.endpoint_url,
+        "ca_bundle": str(settings.tls_cert) if settings.tls_cert else None,
         "host": settings.host,
         "port": settings.port,
         "account_id": settings.account_id,

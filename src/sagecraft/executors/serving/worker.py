@@ -3,8 +3,9 @@
 It loads the model before serving (a load failure exits non-zero with the reason on stderr), then
 answers the SageMaker inference contract on the listening socket it inherited: ``GET /ping`` and
 ``POST /invocations``. It exits when the server that started it is gone. Environment:
-SAGECRAFT_HANDLER (xgboost-builtin | framework), SM_MODEL_DIR, SAGEMAKER_PROGRAM,
-SAGECRAFT_CODE_DIR, SAGECRAFT_FRAMEWORK."""
+SAGECRAFT_HANDLER (xgboost-builtin | framework | multi-model), SM_MODEL_DIR, SAGEMAKER_PROGRAM,
+SAGECRAFT_CODE_DIR, SAGECRAFT_FRAMEWORK, SAGECRAFT_MME_MAX_MODELS. A multi-model worker gets the
+target model's folder in the ``x-sagecraft-model-dir`` header."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from pathlib import Path
 
 from sagecraft.executors.serving import codecs
 from sagecraft.executors.serving.handlers import FrameworkHandler, Handler, XGBoostBuiltin
+from sagecraft.executors.serving.multimodel import MultiModelHandler
 
 log = logging.getLogger("sagecraft.worker")
 
 
 def load_handler() -> Handler:
     model_dir = Path(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"))
+    if os.environ.get("SAGECRAFT_HANDLER") == "multi-model":
+        return MultiModelHandler.from_environment()
     if os.environ.get("SAGECRAFT_HANDLER") == "framework":
         program = Path(os.environ["SAGECRAFT_CODE_DIR"]) / os.environ["SAGEMAKER_PROGRAM"]
         if not program.exists():
@@ -59,8 +63,13 @@ class App:
                 break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            body, content_type = self.handler.invoke(b"".join(chunks), headers.get("content-type"),
-                                                     headers.get("accept"))
+            target = headers.get("x-sagecraft-model-dir")
+            if target and isinstance(self.handler, MultiModelHandler):
+                body, content_type = self.handler.invoke_model(target, b"".join(chunks), headers.get("content-type"),
+                                                               headers.get("accept"))
+            else:
+                body, content_type = self.handler.invoke(b"".join(chunks), headers.get("content-type"),
+                                                         headers.get("accept"))
             await _reply(send, 200, body, content_type)
         except (codecs.BadPayload, codecs.UnsupportedMediaType) as error:
             await _reply(send, error.status, str(error).encode(), "text/plain")

@@ -101,6 +101,18 @@ class CloudWatchService:
             self._store(MetricScope(account_id, region), {Metric.of(namespace, name, dimensions): samples},
                         self.clock())
 
+    def record_statistics(self, namespace: str, series: Mapping[tuple[str, tuple[tuple[str, str], ...]],
+                                                               list[tuple[int, float, float, float, float]]],
+                          *, account_id: str, region: str, units: Mapping[str, str] | None = None) -> None:
+        """Store statistic sets for another capability in one transaction (e.g. hosting's invocation
+        metrics under AWS/SageMaker): {(name, dimensions): [(epoch ms, count, sum, min, max)]}."""
+        units = units or {}
+        samples = {Metric(namespace, name, tuple(sorted(dims))): [
+            Sample(when, count, total, low, high, units.get(name)) for when, count, total, low, high in points]
+            for (name, dims), points in series.items() if points}
+        if samples:
+            self._store(MetricScope(account_id, region), samples, self.clock())
+
     def _store(self, scope: MetricScope, series: Mapping[Metric, list[Sample]], now: int) -> None:
         with self.store.write() as db:
             for metric, samples in series.items():

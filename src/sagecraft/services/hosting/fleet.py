@@ -5,6 +5,7 @@ instance's own folder. Load failures become the endpoint's FailureReason."""
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sagecraft.executors import Runtime, RuntimeRegistry
-from sagecraft.storage.objects.base import ObjectStore
+from sagecraft.storage.objects.base import BucketNotFound, ObjectNotFound, ObjectStore
 
 READY_SECONDS = 120.0
 WORKER_MODULE = "sagecraft.executors.serving.worker"
@@ -25,6 +26,10 @@ WORKER_MODULE = "sagecraft.executors.serving.worker"
 
 class DeployError(Exception):
     """The endpoint cannot serve: the message is its FailureReason."""
+
+
+class ModelNotFound(DeployError):
+    """A model archive (e.g. a multi-model endpoint's target) is not in the object store."""
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Worker:
     argv: list[str]
     env: dict[str, str]
     stream: str  # the CloudWatch log stream: <variant>/i-<id>
+    container: int = 0  # its place in a serial inference pipeline
+    hostname: str = ""  # ContainerHostname (Direct invocation)
     port: int = 0
     process: subprocess.Popen | None = None
     log_offset: int = 0
@@ -92,7 +99,23 @@ class Worker:
 class Variant:
     name: str
     weight: float
+    spec: dict[str, Any] = field(default_factory=dict)  # the deployment's variant (to start more instances)
     workers: list[Worker] = field(default_factory=list)
+
+    def instances(self) -> list[list[Worker]]:
+        """The workers of each instance, in container order."""
+        grouped: dict[int, list[Worker]] = {}
+        for worker in self.workers:
+            grouped.setdefault(worker.instance, []).append(worker)
+        return [sorted(grouped[i], key=lambda w: w.container) for i in sorted(grouped)]
+
+
+def containers_of(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A deployed variant's containers (rows stored before pipelines had the fields flat)."""
+    if spec.get("Containers"):
+        return spec["Containers"]
+    return [{"Image": spec["Image"], "ModelDataUrl": spec.get("ModelDataUrl"),
+             "Environment": spec.get("Environment") or {}}]
 
 
 @dataclass
@@ -100,6 +123,7 @@ class Fleet:
     endpoint_id: int
     variants: list[Variant]
     folder: Path
+    deployment: dict[str, Any] = field(default_factory=dict)
 
     @property
     def workers(self) -> list[Worker]:
@@ -127,15 +151,13 @@ class FleetBuilder:
         if fresh:
             shutil.rmtree(self.root / f"{name}-{endpoint_id}", ignore_errors=True)
         folder = self.root / f"{name}-{endpoint_id}" / uuid.uuid4().hex[:8]  # a fleet of its own (blue/green)
-        fleet = Fleet(endpoint_id, [], folder)
+        fleet = Fleet(endpoint_id, [], folder, deployment)
         try:
             for spec in deployment["variants"]:
-                variant = Variant(spec["VariantName"], spec["InitialVariantWeight"])
+                variant = Variant(spec["VariantName"], spec["InitialVariantWeight"], spec)
                 fleet.variants.append(variant)
                 for index in range(spec["InitialInstanceCount"]):
-                    worker = self._worker(spec, index, folder / spec["VariantName"] / str(index))
-                    variant.workers.append(worker)
-                    worker.start()
+                    self.start_instance(fleet, variant, index)
             for variant in fleet.variants:
                 for worker in variant.workers:
                     self.wait_ready(worker)
@@ -144,6 +166,20 @@ class FleetBuilder:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return fleet
+
+    def start_instance(self, fleet: Fleet, variant: Variant, index: int) -> list[Worker]:
+        """Starts one instance's workers (one per container); the caller waits for them to be ready."""
+        folder = fleet.folder / variant.name / str(index)
+        shutil.rmtree(folder, ignore_errors=True)
+        stream = f"{variant.name}/i-{uuid.uuid4().hex[:17]}"
+        containers = containers_of(variant.spec)
+        workers = [self._worker(variant.spec, container, index, position,
+                                folder if len(containers) == 1 else folder / str(position), stream)
+                   for position, container in enumerate(containers)]
+        for worker in workers:
+            variant.workers.append(worker)
+            worker.start()
+        return workers
 
     def wait_ready(self, worker: Worker) -> None:
         deadline = time.monotonic() + READY_SECONDS
@@ -159,17 +195,23 @@ class FleetBuilder:
         raise DeployError(f"The primary container for production variant {worker.variant} did not pass the ping "
                           f"health check within {int(READY_SECONDS)} s. Check CloudWatch logs for this endpoint.")
 
-    def _worker(self, spec: dict[str, Any], index: int, folder: Path) -> Worker:
-        runtime = self.runtimes().resolve(spec["Image"])
+    def _worker(self, spec: dict[str, Any], container: dict[str, Any], index: int, position: int, folder: Path,
+                stream: str) -> Worker:
+        runtime = self.runtimes().resolve(container["Image"])
         model_dir, code_dir = folder / "model", folder / "code"
         model_dir.mkdir(parents=True)
         code_dir.mkdir()
-        if spec.get("ModelDataUrl"):
-            self._unpack(spec["ModelDataUrl"], model_dir)
-        environment = dict(spec["Environment"])
+        multi_model = container.get("Mode") == "MultiModel"
+        if container.get("ModelDataUrl") and not multi_model:
+            self._unpack(container["ModelDataUrl"], model_dir)
+        environment = dict(container.get("Environment") or {})
         env = {**runtime.environment(), **environment, "SM_MODEL_DIR": str(model_dir)}
         program = environment.get("SAGEMAKER_PROGRAM")
-        if program:
+        if multi_model:
+            env.update(SAGECRAFT_HANDLER="multi-model", SAGECRAFT_FRAMEWORK=runtime.framework or "",
+                       SAGECRAFT_MME_MAX_MODELS=environment.get("SAGECRAFT_MME_MAX_MODELS")
+                       or os.environ.get("SAGECRAFT_MME_MAX_MODELS", "10"))
+        elif program:
             env.update(SAGECRAFT_HANDLER="framework", SAGECRAFT_CODE_DIR=str(self._code(environment, model_dir,
                                                                                        code_dir)),
                        SAGECRAFT_FRAMEWORK=runtime.framework or "")
@@ -177,8 +219,9 @@ class FleetBuilder:
             env["SAGECRAFT_HANDLER"] = "xgboost-builtin"
         else:
             raise DeployError(_no_handler(runtime))
-        stream = f"{spec['VariantName']}/i-{uuid.uuid4().hex[:17]}"
-        return Worker(spec["VariantName"], index, folder, [runtime.python, "-m", WORKER_MODULE], env, stream)
+        hostname = container.get("ContainerHostname") or f"container-{position + 1}"
+        return Worker(spec["VariantName"], index, folder, [runtime.python, "-m", WORKER_MODULE], env, stream,
+                      position, hostname)
 
     def _code(self, environment: dict[str, str], model_dir: Path, code_dir: Path) -> Path:
         submit = environment.get("SAGEMAKER_SUBMIT_DIRECTORY", "/opt/ml/model/code")
@@ -188,6 +231,23 @@ class FleetBuilder:
         if submit.startswith("/opt/ml/model"):
             return model_dir / submit[len("/opt/ml/model"):].lstrip("/")
         raise DeployError(f"SAGEMAKER_SUBMIT_DIRECTORY {submit!r} must be an s3:// archive or under /opt/ml/model.")
+
+    def fetch_model(self, uri: str, target: Path) -> None:
+        """A multi-model endpoint's target model, unpacked into ``target`` (atomically: a folder renamed)."""
+        bucket, _, key = uri[len("s3://"):].partition("/")
+        try:
+            self.objects.head_object(bucket, key)
+        except (ObjectNotFound, BucketNotFound):
+            raise ModelNotFound(uri) from None
+        staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}")
+        staging.mkdir(parents=True)
+        try:
+            self._unpack(uri, staging)
+            staging.rename(target)
+        except OSError:  # another request unpacked it first
+            shutil.rmtree(staging, ignore_errors=True)
+            if not target.is_dir():
+                raise
 
     def _unpack(self, uri: str, target: Path) -> None:
         bucket, _, key = uri[len("s3://"):].partition("/") if uri.startswith("s3://") else ("", "", "")

@@ -4,9 +4,11 @@ per port): the invocation hot path does no per-request connection or process wor
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import defaultdict
 
-TIMEOUT_SECONDS = 60.0
+# SageMaker gives a model 60 s to answer; then the invocation fails with ModelError.
+TIMEOUT_SECONDS = float(os.environ.get("SAGECRAFT_MODEL_TIMEOUT_SECONDS", "60"))
 MAX_IDLE = 64
 
 

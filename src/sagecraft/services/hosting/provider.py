@@ -26,26 +26,35 @@ def describe_config(config: Resource) -> dict[str, Any]:
 
 def describe_endpoint(endpoint: Resource) -> dict[str, Any]:
     serving = endpoint.status in (EndpointStatus.IN_SERVICE.value, EndpointStatus.UPDATING.value)
+    scaling = endpoint.runtime.get("scaling") or {}
     variants = []
     for v in endpoint.runtime.get("variants", []):
         count, weight = v["InitialInstanceCount"], v["InitialVariantWeight"]
-        variants.append({
+        current = scaling.get(v["VariantName"]) or {"CurrentInstanceCount": count, "CurrentWeight": weight}
+        images = [c["Image"] for c in v.get("Containers") or [{"Image": v["Image"]}]]
+        variant: dict[str, Any] = {
             "VariantName": v["VariantName"],
-            "DeployedImages": [{"SpecifiedImage": v["Image"], "ResolvedImage": v["Image"],
-                                "ResolutionTime": endpoint.created_at}],
-            "CurrentWeight": weight if serving else 0.0, "DesiredWeight": weight,
-            "CurrentInstanceCount": count if serving else 0, "DesiredInstanceCount": count,
-        })
+            "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image, "ResolutionTime": endpoint.created_at}
+                               for image in images],
+            "CurrentWeight": current["CurrentWeight"] if serving else 0.0, "DesiredWeight": weight,
+        }
+        if v.get("ServerlessConfig"):
+            variant.update(CurrentServerlessConfig=v["ServerlessConfig"], DesiredServerlessConfig=v["ServerlessConfig"])
+        else:
+            variant.update(CurrentInstanceCount=current["CurrentInstanceCount"] if serving else 0,
+                           DesiredInstanceCount=count)
+        variants.append(variant)
     capture = endpoint.runtime.get("data_capture")
+    capturing = bool(capture) and bool(capture.get("EnableCapture", True)) and serving
     return _drop_none({
         "EndpointName": endpoint.name, "EndpointArn": endpoint.arn, "EndpointConfigName": endpoint.config_name,
         "ProductionVariants": variants, "EndpointStatus": endpoint.status, "FailureReason": endpoint.failure_reason,
         "CreationTime": endpoint.created_at, "LastModifiedTime": endpoint.last_modified,
-        # Capture is accepted but not performed yet: reported as configured and Stopped.
-        "DataCaptureConfig": {
-            "EnableCapture": bool(capture.get("EnableCapture", True)), "CaptureStatus": "Stopped",
-            "CurrentSamplingPercentage": capture["InitialSamplingPercentage"],
-            "DestinationS3Uri": capture["DestinationS3Uri"]} if capture else None,
+        "DataCaptureConfig": _drop_none({
+            "EnableCapture": bool(capture.get("EnableCapture", True)),
+            "CaptureStatus": "Started" if capturing else "Stopped",
+            "CurrentSamplingPercentage": capture.get("InitialSamplingPercentage"),
+            "DestinationS3Uri": capture["DestinationS3Uri"], "KmsKeyId": capture.get("KmsKeyId")}) if capture else None,
     })
 
 
@@ -77,10 +86,12 @@ def _filtered(found: list[Resource], params: dict) -> list[Resource]:
 
 class HostingProvider:
     service_name = "sagemaker"
+    tagged_resource_types = frozenset({"model", "endpoint-config", "endpoint"})  # server/sagemaker.py routes tags
     threaded_operations = frozenset({
         "CreateModel", "DescribeModel", "ListModels", "DeleteModel",
         "CreateEndpointConfig", "DescribeEndpointConfig", "ListEndpointConfigs", "DeleteEndpointConfig",
         "CreateEndpoint", "DescribeEndpoint", "ListEndpoints", "DeleteEndpoint", "UpdateEndpoint",
+        "UpdateEndpointWeightsAndCapacities", "AddTags", "ListTags", "DeleteTags",
     })
 
     def __init__(self, service: HostingService) -> None:
@@ -141,6 +152,22 @@ class HostingProvider:
 
     def update_endpoint(self, context: RequestContext, params: dict) -> dict:
         return {"EndpointArn": self.service.update_endpoint(context.account_id, context.region, params).arn}
+
+    def update_endpoint_weights_and_capacities(self, context: RequestContext, params: dict) -> dict:
+        endpoint = self.service.update_endpoint_weights_and_capacities(context.account_id, context.region, params)
+        return {"EndpointArn": endpoint.arn}
+
+    # -- tags -----------------------------------------------------------------------------------------
+
+    def add_tags(self, context: RequestContext, params: dict) -> dict:
+        return {"Tags": self.service.add_tags(params["ResourceArn"], params["Tags"])}
+
+    def list_tags(self, context: RequestContext, params: dict) -> dict:
+        return _page(self.service.tags(params["ResourceArn"]), {"MaxResults": 50, **params}, "Tags")
+
+    def delete_tags(self, context: RequestContext, params: dict) -> dict:
+        self.service.delete_tags(params["ResourceArn"], params["TagKeys"])
+        return {}
 
     def _get(self, context: RequestContext, kind: Kind, name: str) -> Resource:
         return self.service.get(context.account_id, context.region, kind, name)

@@ -6,18 +6,23 @@ switches to it once it serves, then the first is stopped (blue/green; a failed u
 endpoint InService on the old fleet, with the reason). InService with no workers in this process
 (a server restart) → workers started again.
 A worker that died is restarted. Deleting → workers stopped, the endpoint forgotten. The routing
-table the runtime reads is kept here. Stopping the reconciler stops every worker."""
+table the runtime reads is kept here. Stopping the reconciler stops every worker.
+Updating after UpdateEndpointWeightsAndCapacities → instances started or stopped in place (no
+blue/green). Serverless variants start an instance on the first call (cold start) and stop it
+after ``SAGECRAFT_SERVERLESS_IDLE_SECONDS`` without calls (scale to zero)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from sagecraft.services.hosting.fleet import DeployError, Fleet, FleetBuilder, Worker
+from sagecraft.services.hosting.capture import CaptureSettings
+from sagecraft.services.hosting.fleet import DeployError, Fleet, FleetBuilder, Variant, Worker, containers_of
 from sagecraft.services.hosting.models import EndpointStatus, Resource
+from sagecraft.services.hosting.routes import InstanceRoute, Route, VariantRoute
 from sagecraft.services.hosting.service import HostingService
 from sagecraft.services.logs.models import LogScope
 from sagecraft.services.logs.service import LogsService
@@ -27,20 +32,11 @@ log = logging.getLogger("sagecraft.hosting")
 SCAN_SECONDS = 1.0
 LOG_CHUNK = 1 << 20
 DRAIN_SECONDS = 1.0  # requests in flight on an old fleet finish before it stops
+SERVERLESS_IDLE_SECONDS = float(os.environ.get("SAGECRAFT_SERVERLESS_IDLE_SECONDS", "300"))
 
 
 def log_group(endpoint_name: str) -> str:
     return f"/aws/sagemaker/Endpoints/{endpoint_name}"
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where InvokeEndpoint sends a request: variants, weights and their workers' ports."""
-
-    name: str
-    account_id: str
-    region: str
-    variants: tuple[tuple[str, float, tuple[int, ...], tuple[str, ...]], ...]  # name, weight, ports, streams
 
 
 class HostingReconciler:
@@ -55,6 +51,11 @@ class HostingReconciler:
         self._wake = threading.Event()
         self._shutdown = threading.Event()
         self._thread: threading.Thread | None = None
+        # Written by the runtime on the event loop, read here: (endpoint id, variant) → value.
+        self.last_used: dict[tuple[int, str], float] = {}
+        self.in_flight: dict[tuple[int, str], int] = {}
+        self._cold_locks: dict[tuple[int, str], threading.Lock] = {}
+        self.idle_seconds = SERVERLESS_IDLE_SECONDS
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="hosting-reconciler", daemon=True)
@@ -101,22 +102,25 @@ class HostingReconciler:
                 continue
             with self._lock:
                 current = self._fleets.get(endpoint.id)
-            if current is None or endpoint.status == EndpointStatus.UPDATING.value:
-                self._build(endpoint)
+            scaling = endpoint.status == EndpointStatus.UPDATING.value and "scaling" in endpoint.runtime
+            if current is not None and scaling:
+                self._build(endpoint, self._scale_fleet)
+            elif current is None or endpoint.status == EndpointStatus.UPDATING.value:
+                self._build(endpoint, self._build_fleet)
             if current is not None:
                 self._supervise(endpoint, current[1])
 
-    def _build(self, endpoint: Resource) -> None:
+    def _build(self, endpoint: Resource, work) -> None:
         thread = self._building.get(endpoint.id)
         if thread is not None and thread.is_alive():
             return
-        thread = threading.Thread(target=self._build_fleet, args=(endpoint,), name=f"endpoint-{endpoint.id}",
-                                  daemon=True)
+        thread = threading.Thread(target=work, args=(endpoint,), name=f"endpoint-{endpoint.id}", daemon=True)
         self._building[endpoint.id] = thread
         thread.start()
 
     def _build_fleet(self, endpoint: Resource) -> None:
-        updating = endpoint.status == EndpointStatus.UPDATING.value
+        scaling = "scaling" in endpoint.runtime  # a restart while scaling: built as desired
+        updating = endpoint.status == EndpointStatus.UPDATING.value and not scaling
         deployment = endpoint.runtime.get("pending") if updating else endpoint.runtime
         with self._lock:
             fresh = endpoint.id not in self._fleets
@@ -127,6 +131,8 @@ class HostingReconciler:
             log.warning("endpoint %s failed: %s", endpoint.name, reason)
             if updating:  # the old fleet keeps serving; the reason is reported
                 self.service.finish_update(endpoint, reason[:1024])
+            elif scaling:
+                self.service.finish_scaling(endpoint, reason[:1024])
             else:
                 self.service.advance(endpoint, EndpointStatus.FAILED, reason[:1024])
             self._building.pop(endpoint.id, None)
@@ -137,6 +143,8 @@ class HostingReconciler:
         self._publish(endpoint, fleet)
         if updating:
             self.service.finish_update(endpoint)
+        elif scaling:
+            self.service.finish_scaling(endpoint)
         elif endpoint.status == EndpointStatus.CREATING.value and not self.service.advance(
                 endpoint, EndpointStatus.IN_SERVICE):
             log.info("endpoint %s changed while its workers started", endpoint.name)
@@ -148,7 +156,114 @@ class HostingReconciler:
         self._building.pop(endpoint.id, None)
         self._wake.set()
 
+    def _scale_fleet(self, endpoint: Resource) -> None:
+        """UpdateEndpointWeightsAndCapacities: instances started or stopped in place, weights set."""
+        with self._lock:
+            entry = self._fleets.get(endpoint.id)
+        if entry is None:
+            self._building.pop(endpoint.id, None)
+            return
+        fleet = entry[1]
+        specs = {v["VariantName"]: v for v in endpoint.runtime["variants"]}
+        started: list[Worker] = []
+        try:
+            for variant in fleet.variants:
+                if specs[variant.name].get("ServerlessConfig"):
+                    continue
+                for index in range(len(variant.instances()), specs[variant.name]["InitialInstanceCount"]):
+                    started += self.builder.start_instance(fleet, variant, index)
+            for worker in started:
+                self.builder.wait_ready(worker)
+        except Exception as error:
+            for variant in fleet.variants:
+                variant.workers = [w for w in variant.workers if w not in started]
+            for worker in started:
+                worker.stop()
+            reason = str(error) if isinstance(error, DeployError) else f"{type(error).__name__}: {error}"
+            self.service.finish_scaling(endpoint, reason[:1024])
+            self._building.pop(endpoint.id, None)
+            return
+        surplus: list[Worker] = []
+        for variant in fleet.variants:
+            spec = variant.spec = specs[variant.name]
+            variant.weight = spec["InitialVariantWeight"]
+            if not spec.get("ServerlessConfig"):
+                surplus += [w for w in variant.workers if w.instance >= spec["InitialInstanceCount"]]
+                variant.workers = [w for w in variant.workers if w.instance < spec["InitialInstanceCount"]]
+        runtime = {k: v for k, v in endpoint.runtime.items() if k != "scaling"}
+        fleet.deployment = runtime
+        with self._lock:
+            self._fleets[endpoint.id] = (endpoint, fleet)
+        self._publish(endpoint, fleet)
+        self.service.finish_scaling(endpoint)
+        if surplus:
+            time.sleep(DRAIN_SECONDS)
+            for worker in surplus:
+                worker.stop()
+            self._ship_worker_logs(endpoint, surplus)
+        log.info("endpoint %s scaled: %s", endpoint.name, {n: s.get("InitialInstanceCount") for n, s in specs.items()})
+        self._building.pop(endpoint.id, None)
+
+    def cold_start(self, endpoint_id: int, variant_name: str) -> float | None:
+        """A serverless variant's first call: starts its instance (blocking; run off the event loop).
+        Returns the setup time in seconds, or None when an instance was already there."""
+        lock = self._cold_locks.setdefault((endpoint_id, variant_name), threading.Lock())
+        with lock:
+            with self._lock:
+                entry = self._fleets.get(endpoint_id)
+            if entry is None:
+                raise DeployError("The endpoint is not serving.")
+            endpoint, fleet = entry
+            variant = next(v for v in fleet.variants if v.name == variant_name)
+            if variant.workers:
+                return None
+            began = time.monotonic()
+            workers = self.builder.start_instance(fleet, variant, 0)
+            try:
+                for worker in workers:
+                    self.builder.wait_ready(worker)
+            except Exception:
+                for worker in workers:
+                    worker.stop()
+                variant.workers = []
+                raise
+            self.last_used[(endpoint_id, variant_name)] = time.monotonic()
+            self._publish(endpoint, fleet)
+            setup = time.monotonic() - began
+            self._event(endpoint, variant, f"Cold start: an instance of serverless variant {variant_name} started in "
+                                           f"{setup:.2f} s.")
+            return setup
+
+    def _scale_to_zero(self, endpoint: Resource, fleet: Fleet) -> None:
+        """Serverless variants idle for ``idle_seconds`` with nothing in flight lose their instance."""
+        now = time.monotonic()
+        for variant in fleet.variants:
+            key = (endpoint.id, variant.name)
+            if not variant.spec.get("ServerlessConfig") or not variant.workers or self.in_flight.get(key):
+                continue
+            idle = now - self.last_used.get(key, now)
+            if idle < self.idle_seconds:
+                continue
+            lock = self._cold_locks.setdefault(key, threading.Lock())
+            with lock:
+                workers, variant.workers = variant.workers, []
+                self._publish(endpoint, fleet)
+            for worker in workers:
+                worker.stop()
+            self._ship_worker_logs(endpoint, workers)
+            self._event(endpoint, variant, f"Scaled to zero: serverless variant {variant.name} was idle for "
+                                           f"{idle:.0f} s.")
+
+    def _event(self, endpoint: Resource, variant: Variant, message: str) -> None:
+        log.info("endpoint %s: %s", endpoint.name, message)
+        try:
+            self.logs.append(LogScope(endpoint.account_id, endpoint.region), log_group(endpoint.name),
+                             f"{variant.name}/scaling", [(int(time.time() * 1000), message)])
+        except Exception:
+            log.exception("could not log a scaling event of %s", endpoint.name)
+
     def _supervise(self, endpoint: Resource, fleet: Fleet) -> None:
+        self._scale_to_zero(endpoint, fleet)
         for worker in fleet.workers:
             if not worker.alive() and not self._shutdown.is_set():
                 log.warning("worker %s of endpoint %s exited (%s): restarting", worker.stream, endpoint.name,
@@ -159,9 +274,20 @@ class HostingReconciler:
         self._ship_logs(endpoint, fleet)
 
     def _publish(self, endpoint: Resource, fleet: Fleet) -> None:
-        route = Route(endpoint.name, endpoint.account_id, endpoint.region, tuple(
-            (v.name, v.weight, tuple(w.port for w in v.workers), tuple(w.stream for w in v.workers))
-            for v in fleet.variants))
+        variants = []
+        for variant in fleet.variants:
+            containers = containers_of(variant.spec)
+            instances = tuple(InstanceRoute(tuple(w.port for w in workers), tuple(w.hostname for w in workers),
+                                            workers[0].stream, str(workers[0].folder))
+                              for workers in variant.instances())
+            multi_model = containers[0].get("Mode") == "MultiModel"
+            variants.append(VariantRoute(
+                variant.name, variant.weight, instances,
+                tuple((c.get("Environment") or {}).get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") for c in containers),
+                variant.spec.get("ServerlessConfig"), containers[0].get("ModelDataUrl") if multi_model else None))
+        deployment = fleet.deployment
+        route = Route(endpoint.name, endpoint.account_id, endpoint.region, endpoint.id, tuple(variants),
+                      CaptureSettings.of(deployment.get("data_capture")), deployment.get("execution_mode") == "Direct")
         with self._lock:
             self.routes[(endpoint.account_id, endpoint.region, endpoint.name.lower())] = route
 
@@ -176,8 +302,11 @@ class HostingReconciler:
             entry[1].remove()
 
     def _ship_logs(self, endpoint: Resource, fleet: Fleet) -> None:
+        self._ship_worker_logs(endpoint, fleet.workers)
+
+    def _ship_worker_logs(self, endpoint: Resource, workers: list[Worker]) -> None:
         scope = LogScope(endpoint.account_id, endpoint.region)
-        for worker in fleet.workers:
+        for worker in workers:
             lines = _new_lines(worker)
             if lines:
                 now = int(time.time() * 1000)

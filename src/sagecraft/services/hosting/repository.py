@@ -17,8 +17,9 @@ def insert_resource(db: Connection, values: Mapping[str, Any]) -> int:
     return int(db.execute(insert(table).values(**values)).inserted_primary_key[0])
 
 
-def by_arn(db: Connection, arn: str) -> Resource | None:
-    row = db.execute(select(table).where(table.c.arn == arn)).first()
+def by_arn(db: Connection, arn: str, lock: bool = False) -> Resource | None:
+    statement = select(table).where(table.c.arn == arn)
+    row = db.execute(statement.with_for_update() if lock else statement).first()
     return Resource.from_row(row) if row else None
 
 

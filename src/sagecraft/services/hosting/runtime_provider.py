@@ -1,23 +1,37 @@
-"""sagemaker-runtime InvokeEndpoint: weighted choice of a variant, round robin over its workers,
-keep-alive HTTP to the chosen worker. Runs on the event loop (no thread hop on the hot path)."""
+"""sagemaker-runtime InvokeEndpoint: weighted choice of a variant, round robin over its instances
+(skipping one with too many requests in flight), keep-alive HTTP to the chosen worker, each container
+of a serial pipeline in turn. Runs on the event loop (no thread hop on the hot path); data capture and
+metrics are handed to their threads."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
 import random
+import re
+import time
+from pathlib import Path
 from typing import Any
 
 from sagecraft.core.arns import arn
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import ClientError
+from sagecraft.services.hosting.capture import Capture, CaptureWriter
+from sagecraft.services.hosting.fleet import DeployError, ModelNotFound
 from sagecraft.services.hosting.forward import WorkerClient, WorkerUnavailable
+from sagecraft.services.hosting.metrics import InvocationMetrics
 from sagecraft.services.hosting.models import Kind
-from sagecraft.services.hosting.reconciler import HostingReconciler, Route, log_group
+from sagecraft.services.hosting.reconciler import HostingReconciler, log_group
+from sagecraft.services.hosting.routes import InstanceRoute, Route, VariantRoute
 from sagecraft.services.hosting.service import HostingService
 
-FORWARDED = (("ContentType", "content-type"), ("Accept", "accept"),
-             ("CustomAttributes", "x-amzn-sagemaker-custom-attributes"),
+FORWARDED = (("CustomAttributes", "x-amzn-sagemaker-custom-attributes"),
              ("InferenceId", "x-amzn-sagemaker-inference-id"))
+# Requests one instance may have in flight before more are shed (answered 503, not queued forever).
+MAX_IN_FLIGHT = int(os.environ.get("SAGECRAFT_MAX_IN_FLIGHT_PER_INSTANCE", "128"))
+MODEL_DIR_HEADER = "x-sagecraft-model-dir"  # multi-model: the folder of the target model
+SAFE_TARGET = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class ValidationError(ClientError):
@@ -35,53 +49,181 @@ class ServiceUnavailable(ClientError):
     sender_fault = False
 
 
+class ThrottlingException(ClientError):
+    code = "ThrottlingException"
+    status = 429
+
+
 class RuntimeProvider:
     service_name = "sagemaker-runtime"
     threaded_operations = frozenset()
 
-    def __init__(self, service: HostingService, reconciler: HostingReconciler) -> None:
+    def __init__(self, service: HostingService, reconciler: HostingReconciler, capture: CaptureWriter | None = None,
+                 metrics: InvocationMetrics | None = None) -> None:
         self.service = service
         self.reconciler = reconciler
+        self.capture = capture
+        self.metrics = metrics or InvocationMetrics(None)
         self.client = WorkerClient()
         self._turns = itertools.count()
+        self._in_flight: dict[int, int] = {}  # by the port of an instance's first container
 
     async def invoke_endpoint(self, context: RequestContext, params: dict) -> dict:
+        began = time.perf_counter()
         name = params["EndpointName"]
         body = params.get("Body")  # over 6 MB it never gets here: the model's length constraint on Body
         route = self.reconciler.routes.get((context.account_id, context.region, name.lower()))
         if route is None:
             raise self._not_serving(context, name)
-        variant, port, stream = self._pick(route, params.get("TargetVariant"))
-        headers = {wire: params[key] for key, wire in FORWARDED if params.get(key)}
-        payload = body.read() if body is not None else b""
+        variant = self._pick_variant(route, params.get("TargetVariant"))
+        key = (route.endpoint_id, variant.name)
+        counts = self.reconciler.in_flight
+        if variant.serverless and counts.get(key, 0) >= int(variant.serverless.get("MaxConcurrency", 1)):
+            raise ThrottlingException("Rate exceeded: the serverless endpoint is at its MaxConcurrency "
+                                      f"({variant.serverless.get('MaxConcurrency')}).")
+        counts[key] = counts.get(key, 0) + 1
+        self.reconciler.last_used[key] = time.monotonic()
         try:
-            status, reply_headers, reply = await self.client.invoke(port, payload, headers)
-        except WorkerUnavailable as error:
-            raise ServiceUnavailable(f"The model server of variant {variant} is not reachable ({error}): it is "
-                                     "being restarted, try again.") from None
-        if status >= 400:
-            raise self._model_error(context, route, variant, stream, status, reply)
-        out: dict[str, Any] = {"Body": reply, "ContentType": reply_headers.get("content-type", "application/json"),
-                               "InvokedProductionVariant": variant}
-        custom = reply_headers.get("x-amzn-sagemaker-custom-attributes")
+            if variant.serverless and not variant.instances:
+                variant = await self._cold_start(context, route, variant)
+            return await self._invoke(context, route, variant, params, body.read() if body is not None else b"",
+                                      began)
+        finally:
+            counts[key] -= 1
+            self.reconciler.last_used[key] = time.monotonic()
+
+    async def _invoke(self, context: RequestContext, route: Route, variant: VariantRoute, params: dict,
+                      payload: bytes, began: float) -> dict:
+        instance = self._pick_instance(variant)
+        port = instance.ports[0]
+        self._in_flight[port] = self._in_flight.get(port, 0) + 1
+        status = 500
+        timing = [0.0]  # seconds spent in the containers, failed calls included
+        try:
+            headers = {wire: params[key] for key, wire in FORWARDED if params.get(key)}
+            if params.get("TargetModel"):
+                headers[MODEL_DIR_HEADER] = await self._target_model(variant, instance, params["TargetModel"])
+            elif variant.model_prefix:
+                raise ValidationError("A multi-model endpoint needs a TargetModel (X-Amzn-SageMaker-Target-Model).")
+            status, content_type, reply, custom = await self._chain(
+                context, route, variant, instance, payload, params.get("ContentType"), params.get("Accept"),
+                params.get("TargetContainerHostname"), headers, timing)
+        except ClientError as error:
+            status = error.status if not isinstance(error, ModelError) else int(error.fields["OriginalStatusCode"])
+            raise
+        finally:
+            self._in_flight[port] -= 1
+            total_us, model_us = (time.perf_counter() - began) * 1e6, timing[0] * 1e6
+            self.metrics.invocation(route.account_id, route.region, route.name, variant.name, len(variant.instances),
+                                    status, model_us or None, max(0.0, total_us - model_us))
+        if route.capture is not None and self.capture is not None and route.capture.sampled():
+            self.capture.submit(Capture(route.capture, route.name, variant.name, time.time(), params.get("InferenceId"),
+                                        params.get("ContentType"), payload, content_type, reply))
+        out: dict[str, Any] = {"Body": reply, "ContentType": content_type, "InvokedProductionVariant": variant.name}
         if custom:
             out["CustomAttributes"] = custom
         return out
 
-    def _pick(self, route: Route, target: str | None) -> tuple[str, int, str]:
+    async def _chain(self, context: RequestContext, route: Route, variant: VariantRoute, instance: InstanceRoute,
+                     payload: bytes, content_type: str | None, accept: str | None, hostname: str | None,
+                     headers: dict[str, str], timing: list[float]) -> tuple[int, str, bytes, str | None]:
+        """Serial: each container's output is the next one's input; Direct: the container named."""
+        steps = list(range(len(instance.ports)))
+        if hostname:
+            if not route.direct:
+                raise ValidationError("TargetContainerHostname is only for endpoints whose model has "
+                                      "InferenceExecutionConfig Mode Direct.")
+            if hostname not in instance.hostnames:
+                raise ValidationError(f"The container {hostname} is not part of the endpoint {route.name}: its "
+                                      f"containers are {', '.join(instance.hostnames)}.")
+            steps = [instance.hostnames.index(hostname)]
+        elif route.direct:
+            raise ValidationError("An endpoint in Direct mode needs a TargetContainerHostname.")
+        reply_type = content_type or ""
+        reply_headers: dict[str, str] = {}
+        for position, step in enumerate(steps):
+            last = position == len(steps) - 1
+            wanted = accept if last else variant.accepts[step]
+            call = {**headers, **({"content-type": content_type} if content_type else {}),
+                    **({"accept": wanted} if wanted else {})}
+            started = time.perf_counter()
+            try:
+                status, reply_headers, payload = await self.client.invoke(instance.ports[step], payload, call)
+            except WorkerUnavailable as error:
+                raise ServiceUnavailable(f"The model server of variant {variant.name} is not reachable ({error}): it "
+                                         "is being restarted, try again.") from None
+            except TimeoutError:
+                raise ModelError(f"Your invocation timed out while waiting for a response from container "
+                                 f"{instance.hostnames[step]}. Review the latency metrics for each container in "
+                                 "Amazon CloudWatch, resolve the issue, and try again.",
+                                 fields={"OriginalStatusCode": 504, "OriginalMessage": "timed out",
+                                         "LogStreamArn": self._group_arn(context, route)}) from None
+            timing[0] += time.perf_counter() - started
+            if status >= 400:
+                raise self._model_error(context, route, status, payload, "primary" if len(steps) == 1
+                                        else instance.hostnames[step])
+            content_type = reply_type = reply_headers.get("content-type", "application/json")
+        return 200, reply_type, payload, reply_headers.get("x-amzn-sagemaker-custom-attributes")
+
+    async def _cold_start(self, context: RequestContext, route: Route, variant: VariantRoute) -> VariantRoute:
+        try:
+            setup = await asyncio.to_thread(self.reconciler.cold_start, route.endpoint_id, variant.name)
+        except DeployError as error:
+            raise ModelError(f"The serverless endpoint could not start: {error}",
+                             fields={"OriginalStatusCode": 500, "OriginalMessage": str(error),
+                                     "LogStreamArn": self._group_arn(context, route)}) from None
+        if setup is not None:
+            self.metrics.latency(route.account_id, route.region, route.name, variant.name, "ModelSetupTime",
+                                 setup * 1e6)
+        fresh = self.reconciler.routes.get((route.account_id, route.region, route.name.lower()))
+        found = fresh.variant(variant.name) if fresh else None
+        if found is None or not found.instances:
+            raise ServiceUnavailable("The serverless endpoint is scaling: try again.")
+        return found
+
+    async def _target_model(self, variant: VariantRoute, instance: InstanceRoute, target: str) -> str:
+        """The folder of a multi-model endpoint's target, downloaded on first use on this instance."""
+        if not variant.model_prefix:
+            raise ValidationError("TargetModel is only for multi-model endpoints (Mode MultiModel).")
+        folder = Path(instance.folder) / "models" / SAFE_TARGET.sub("_", target)
+        if not folder.is_dir():
+            uri = f"{variant.model_prefix.rstrip('/')}/{target.lstrip('/')}"
+            try:
+                await asyncio.to_thread(self.reconciler.builder.fetch_model, uri, folder)
+            except ModelNotFound:
+                bucket, _, key = uri[len("s3://"):].partition("/")
+                raise ValidationError(f"Failed to download model data(bucket: {bucket}, key: {key}). Please ensure "
+                                      "that there is an object located at the URL and that the role passed to "
+                                      "CreateModel has permissions to download the model.") from None
+            except DeployError as error:
+                raise ValidationError(str(error)) from None
+        return str(folder)
+
+    def _pick_variant(self, route: Route, target: str | None) -> VariantRoute:
         variants = route.variants
         if target:
-            variants = tuple(v for v in variants if v[0] == target)
-            if not variants:
+            chosen = route.variant(target)
+            if chosen is None:
                 raise ValidationError(f"Invalid target variant {target!r}: endpoint {route.name} has the variants "
-                                      f"{', '.join(v[0] for v in route.variants)}.")
+                                      f"{', '.join(v.name for v in route.variants)}.")
+            return chosen
+        variants = tuple(v for v in variants if v.instances or v.serverless) or variants
         if len(variants) == 1:
-            chosen = variants[0]
-        else:
-            weights = [v[1] for v in variants]
-            chosen = random.choices(variants, weights=weights if sum(weights) > 0 else None)[0]
-        index = next(self._turns) % len(chosen[2])
-        return chosen[0], chosen[2][index], chosen[3][index]
+            return variants[0]
+        weights = [v.weight for v in variants]
+        return random.choices(variants, weights=weights if sum(weights) > 0 else None)[0]
+
+    def _pick_instance(self, variant: VariantRoute) -> InstanceRoute:
+        instances = variant.instances
+        if not instances:
+            raise ServiceUnavailable(f"Variant {variant.name} has no instances in service.")
+        turn = next(self._turns)
+        for offset in range(len(instances)):
+            instance = instances[(turn + offset) % len(instances)]
+            if self._in_flight.get(instance.ports[0], 0) < MAX_IN_FLIGHT:
+                return instance
+        raise ServiceUnavailable(f"The model servers of variant {variant.name} are overloaded ({MAX_IN_FLIGHT} "
+                                 "requests in flight per instance): try again.")
 
     def _not_serving(self, context: RequestContext, name: str) -> ValidationError:
         endpoint = self.service.find(context.account_id, context.region, Kind.ENDPOINT, name)
@@ -91,14 +233,20 @@ class RuntimeProvider:
                                f"{endpoint.status}.")
 
     @staticmethod
-    def _model_error(context: RequestContext, route: Route, variant: str, stream: str, status: int,
-                     reply: bytes) -> ModelError:
+    def _group_arn(context: RequestContext, route: Route) -> str:
+        return arn("logs", context.region, context.account_id, f"log-group:{log_group(route.name)}")
+
+    def _model_error(self, context: RequestContext, route: Route, status: int, reply: bytes,
+                     container: str) -> ModelError:
         message = reply.decode("utf-8", errors="replace")
         side = "client" if status < 500 else "server"
         group = log_group(route.name)
-        group_arn = arn("logs", context.region, context.account_id, f"log-group:{group}")
         return ModelError(
-            f"Received {side} error ({status}) from primary with message \"{message}\". See "
+            f"Received {side} error ({status}) from {container} with message \"{message}\". See "
             f"https://{context.region}.console.aws.amazon.com/cloudwatch/home?region={context.region}"
             f"#logEventViewer:group={group} in account {context.account_id} for more information.",
-            fields={"OriginalStatusCode": status, "OriginalMessage": message, "LogStreamArn": group_arn})
+            fields={"OriginalStatusCode": status, "OriginalMessage": message,
+                    "LogStreamArn": self._group_arn(context, route)})
+
+    def close(self) -> None:
+        self.client.close()

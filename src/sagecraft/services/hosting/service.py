@@ -3,6 +3,7 @@ request blocks SageMaker defines, which are stored as sent)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -16,20 +17,33 @@ from sagecraft.services.hosting.models import EndpointStatus, Kind, Resource, re
 from sagecraft.storage.metadata import MetadataStore
 
 UTC = dt.timezone.utc
+MAX_TAGS = 50
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
+def _normal_arn(arn: str) -> str:
+    """Hosting ARNs hold the lower-cased name, as SageMaker's do."""
+    head, sep, resource = arn.rpartition(":")
+    return f"{head}{sep}{resource.lower()}"
+
+
 def not_found(kind: Kind, arn: str) -> ValidationException:
     return ValidationException(f'Could not find {kind.label} "{arn}".')
 
 
+# Resolves a ModelPackageName (name or ARN) to the package's inference containers (the registry's).
+PackageResolver = Callable[[str], list[dict[str, Any]]]
+
+
 class HostingService:
-    def __init__(self, store: MetadataStore, runtimes: Callable[[], RuntimeRegistry]) -> None:
+    def __init__(self, store: MetadataStore, runtimes: Callable[[], RuntimeRegistry],
+                 package_resolver: PackageResolver | None = None) -> None:
         self.store = store
         self.runtimes = runtimes
+        self.package_resolver = package_resolver
         self.listeners: list[Callable[[], None]] = []
 
     # -- generic ----------------------------------------------------------------------------------
@@ -74,6 +88,38 @@ class HostingService:
         assert created is not None
         return created
 
+    # -- tags (AddTags / ListTags / DeleteTags on model, endpoint-config and endpoint ARNs) --------
+
+    def tags(self, arn: str) -> list[dict[str, str]]:
+        with self.store.read() as db:
+            found = repo.by_arn(db, _normal_arn(arn))
+        if found is None:
+            raise ValidationException(f"Resource {arn} not found.")
+        return found.tags
+
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        with self.store.write() as db:  # the row is locked: concurrent tag changes queue, none is lost
+            found = repo.by_arn(db, _normal_arn(arn), lock=True)
+            if found is None:
+                raise ValidationException(f"Resource {arn} not found.")
+            merged = {t["Key"]: t["Value"] for t in found.tags}
+            for tag in tags:
+                if tag["Key"].lower().startswith("aws:"):
+                    raise ValidationException(f"Tag keys starting with 'aws:' are reserved: {tag['Key']!r}.")
+            merged.update({t["Key"]: t["Value"] for t in tags})
+            if len(merged) > MAX_TAGS:
+                raise ValidationException(f"A resource can have at most {MAX_TAGS} tags.")
+            result = [{"Key": k, "Value": v} for k, v in merged.items()]
+            repo.set_values(db, found.id, {"tags": result})
+        return result
+
+    def delete_tags(self, arn: str, keys: list[str]) -> None:
+        with self.store.write() as db:
+            found = repo.by_arn(db, _normal_arn(arn), lock=True)
+            if found is None:
+                raise ValidationException(f"Resource {arn} not found.")
+            repo.set_values(db, found.id, {"tags": [t for t in found.tags if t["Key"] not in set(keys)]})
+
     def _changed(self) -> None:
         for listener in self.listeners:
             listener()
@@ -81,18 +127,39 @@ class HostingService:
     # -- models -----------------------------------------------------------------------------------
 
     def create_model(self, account_id: str, region: str, request: dict[str, Any]) -> Resource:
-        containers = self.containers(request)
+        containers = self.resolved_containers(request)
+        mode = (request.get("InferenceExecutionConfig") or {}).get("Mode", "Serial")
+        if len(containers) > 1 and any(c.get("Mode") == "MultiModel" for c in containers):
+            raise ValidationException("A multi-model container (Mode MultiModel) cannot be part of an inference "
+                                      "pipeline.")
+        if mode not in ("Serial", "Direct"):
+            raise ValidationException(f"InferenceExecutionConfig Mode {mode!r} must be Serial or Direct.")
         for container in containers:
-            if container.get("ModelPackageName"):
-                raise ValidationException("Models from model packages (Containers[].ModelPackageName) are not "
-                                          "supported by Sagecraft yet.")
             if not container.get("Image"):
                 raise ValidationException("The container of a model needs an Image.")
-            if container.get("Mode") == "MultiModel":
-                raise ValidationException("Multi-model endpoints (Mode MultiModel) are not supported by Sagecraft "
-                                          "yet.")
+            if container.get("Mode") == "MultiModel" and not str(container.get("ModelDataUrl", "")).startswith("s3://"):
+                raise ValidationException("A multi-model container needs ModelDataUrl: the S3 prefix of its models.")
             self.runtimes().resolve(container["Image"])  # an unknown image fails here, naming the table
-        return self._insert(account_id, region, Kind.MODEL, request["ModelName"], request)
+        return self._insert(account_id, region, Kind.MODEL, request["ModelName"], request,
+                            runtime={"containers": containers, "execution_mode": mode})
+
+    def resolved_containers(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """The model's containers, a ModelPackageName replaced by the package's containers."""
+        found: list[dict[str, Any]] = []
+        for container in self.containers(request):
+            package = container.get("ModelPackageName")
+            if not package:
+                found.append(container)
+                continue
+            if self.package_resolver is None:
+                raise ValidationException("Models from model packages (Containers[].ModelPackageName) are not "
+                                          "supported by Sagecraft yet.")
+            for resolved in self.package_resolver(package):
+                environment = {**(resolved.get("Environment") or {}), **(container.get("Environment") or {})}
+                found.append({**resolved, "Environment": environment})
+        if len(found) > 15:
+            raise ValidationException("An inference pipeline has at most 15 containers.")
+        return found
 
     @staticmethod
     def containers(request: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,9 +169,6 @@ class HostingService:
         found = [primary] if primary else list(containers)
         if not found:
             raise ValidationException("A model needs a PrimaryContainer or Containers.")
-        if len(found) > 1:
-            raise ValidationException("Serial inference pipelines (more than one container) are not supported by "
-                                      "Sagecraft yet.")
         return found
 
     # -- endpoint configs -------------------------------------------------------------------------
@@ -115,13 +179,20 @@ class HostingService:
         if len(set(names)) != len(names):
             raise ValidationException("The VariantName of each production variant must be unique.")
         for variant in variants:
-            if variant.get("ServerlessConfig"):
-                raise ValidationException("Serverless endpoints (ServerlessConfig) are not supported by Sagecraft "
-                                          "yet.")
-            if not variant.get("InitialInstanceCount") or not variant.get("InstanceType"):
+            serverless = variant.get("ServerlessConfig")
+            if serverless and (variant.get("InitialInstanceCount") or variant.get("InstanceType")):
+                raise ValidationException(f"Production variant {variant['VariantName']} has a ServerlessConfig: "
+                                          "InitialInstanceCount and InstanceType cannot be specified with it.")
+            if not serverless and (not variant.get("InitialInstanceCount") or not variant.get("InstanceType")):
                 raise ValidationException(f"Production variant {variant['VariantName']} needs InitialInstanceCount "
                                           "and InstanceType.")
             self.get(account_id, region, Kind.MODEL, variant["ModelName"])
+        capture = request.get("DataCaptureConfig")
+        if capture:
+            if not str(capture.get("DestinationS3Uri", "")).startswith("s3://"):
+                raise ValidationException("DataCaptureConfig.DestinationS3Uri must be an s3:// URI.")
+            if not 0 <= int(capture.get("InitialSamplingPercentage", 0)) <= 100:
+                raise ValidationException("DataCaptureConfig.InitialSamplingPercentage must be from 0 to 100.")
         for key in ("ShadowProductionVariants", "AsyncInferenceConfig", "ExplainerConfig"):
             if request.get(key):
                 raise ValidationException(f"{key} is not supported by Sagecraft yet.")
@@ -139,19 +210,24 @@ class HostingService:
 
     def _deployment(self, account_id: str, region: str, config: Resource) -> dict[str, Any]:
         """What the endpoint runs, copied from its config and models: they may be deleted while it serves."""
-        variants = []
+        variants, modes = [], set()
         for variant in config.request["ProductionVariants"]:
             model = self.get(account_id, region, Kind.MODEL, variant["ModelName"])
-            container = self.containers(model.request)[0]
+            containers = model.runtime.get("containers") or self.containers(model.request)
+            modes.add(model.runtime.get("execution_mode", "Serial"))
             variants.append({
                 "VariantName": variant["VariantName"], "ModelName": model.name,
-                "Image": container["Image"], "ModelDataUrl": container.get("ModelDataUrl"),
-                "Environment": dict(container.get("Environment") or {}),
+                "Image": containers[0]["Image"], "ModelDataUrl": containers[0].get("ModelDataUrl"),
+                "Environment": dict(containers[0].get("Environment") or {}),
+                "Containers": [{k: c.get(k) for k in ("Image", "ModelDataUrl", "Environment", "ContainerHostname",
+                                                      "Mode")} for c in containers],
                 "InitialVariantWeight": float(variant.get("InitialVariantWeight", 1.0)),
-                "InitialInstanceCount": int(variant["InitialInstanceCount"]),
-                "InstanceType": variant["InstanceType"],
+                "InitialInstanceCount": int(variant.get("InitialInstanceCount") or 0),
+                "InstanceType": variant.get("InstanceType"),
+                "ServerlessConfig": variant.get("ServerlessConfig"),
             })
-        return {"variants": variants, "data_capture": config.request.get("DataCaptureConfig")}
+        return {"variants": variants, "data_capture": config.request.get("DataCaptureConfig"),
+                "execution_mode": "Direct" if "Direct" in modes else "Serial"}
 
     def delete_endpoint(self, account_id: str, region: str, name: str) -> None:
         endpoint = self.get(account_id, region, Kind.ENDPOINT, name)
@@ -182,6 +258,56 @@ class HostingService:
                 raise ValidationException(f'Cannot update in-progress endpoint "{endpoint.arn}".')
         self._changed()
         return endpoint
+
+    def update_endpoint_weights_and_capacities(self, account_id: str, region: str,
+                                               request: dict[str, Any]) -> Resource:
+        """Weights and instance counts changed in place (no new fleet): InService → Updating → InService."""
+        endpoint = self.get(account_id, region, Kind.ENDPOINT, request["EndpointName"])
+        if endpoint.status != EndpointStatus.IN_SERVICE.value:
+            raise ValidationException(f'Cannot update in-progress endpoint "{endpoint.arn}".')
+        runtime = copy.deepcopy(endpoint.runtime)
+        variants = {v["VariantName"]: v for v in runtime["variants"]}
+        desired = request["DesiredWeightsAndCapacities"]
+        missing = [d["VariantName"] for d in desired if d["VariantName"] not in variants]
+        if missing:
+            raise ValidationException(f'The variant(s) "{missing}" is/are not present in endpoint "{endpoint.arn}".')
+        runtime["scaling"] = {name: {"CurrentInstanceCount": v["InitialInstanceCount"],
+                                     "CurrentWeight": v["InitialVariantWeight"]} for name, v in variants.items()}
+        for change in desired:
+            variant = variants[change["VariantName"]]
+            if change.get("DesiredWeight") is not None:
+                variant["InitialVariantWeight"] = float(change["DesiredWeight"])
+            if change.get("DesiredInstanceCount") is not None:
+                if variant.get("ServerlessConfig"):
+                    raise ValidationException(f"Variant {change['VariantName']} is serverless: it has no instance "
+                                              "count to set.")
+                variant["InitialInstanceCount"] = int(change["DesiredInstanceCount"])
+            if change.get("ServerlessUpdateConfig"):
+                raise ValidationException("ServerlessUpdateConfig is not supported by Sagecraft yet.")
+        if sum(v["InitialVariantWeight"] for v in variants.values()) <= 0:
+            raise ValidationException("The sum of the variants' weights must be greater than 0.")
+        with self.store.write() as db:
+            if not repo.update(db, endpoint.id, endpoint.status, {
+                    "status": EndpointStatus.UPDATING.value, "runtime": runtime, "failure_reason": None,
+                    "last_modified": _now()}):
+                raise ValidationException(f'Cannot update in-progress endpoint "{endpoint.arn}".')
+        self._changed()
+        return endpoint
+
+    def finish_scaling(self, endpoint: Resource, failure_reason: str | None = None) -> bool:
+        """Updating → InService after a capacity change; a failed one keeps the counts that run."""
+        runtime = copy.deepcopy(endpoint.runtime)
+        before = runtime.pop("scaling", None) or {}
+        if failure_reason is not None:
+            for variant in runtime["variants"]:
+                old = before.get(variant["VariantName"])
+                if old:
+                    variant["InitialInstanceCount"] = old["CurrentInstanceCount"]
+                    variant["InitialVariantWeight"] = old["CurrentWeight"]
+        with self.store.write() as db:
+            return repo.update(db, endpoint.id, EndpointStatus.UPDATING.value, {
+                "status": EndpointStatus.IN_SERVICE.value, "failure_reason": failure_reason, "runtime": runtime,
+                "last_modified": _now()})
 
     # -- the reconciler's steps -------------------------------------------------------------------
 
