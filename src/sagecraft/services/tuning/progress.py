@@ -11,6 +11,12 @@ from sagecraft.services.tuning.models import ChildResult, TuningJob
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+# ConvergenceDetected (CompleteOnConvergence Enabled), SageMaker's "no significant improvement (1% or
+# less)" made concrete: once CONVERGENCE_MIN_TRIALS trials reported the objective, the best value of
+# all of them is within 1% (of its magnitude) of the best before the last CONVERGENCE_WINDOW ones.
+CONVERGENCE_MIN_TRIALS = 10
+CONVERGENCE_WINDOW = 5
+CONVERGENCE_TOLERANCE = 0.01
 
 
 @dataclass
@@ -57,8 +63,20 @@ class Progress:
         return count
 
 
+    def converged(self) -> bool:
+        ended = [c.objective for c in sorted((c for c in self.children if c.objective is not None),
+                                             key=lambda c: (c.ended_at or LATEST, c.name))]
+        if len(ended) < CONVERGENCE_MIN_TRIALS:
+            return False
+        pick = max if self.maximize else min
+        before, now = pick(ended[:-CONVERGENCE_WINDOW]), pick(ended)
+        gain = now - before if self.maximize else before - now
+        return gain <= CONVERGENCE_TOLERANCE * abs(before)
+
+
 def finish_reason(job: TuningJob, progress: Progress, elapsed: float, exhausted: bool) -> str | None:
-    """Why the tuning job should stop launching trials: "target", "not-improving", "runtime", "done", or None."""
+    """Why the tuning job should stop launching trials: "target", "not-improving", "runtime", "converged",
+    "done", or None."""
     limits = job.limits
     runtime = limits.get("MaxRuntimeInSeconds")
     if runtime and elapsed >= runtime:
@@ -72,6 +90,8 @@ def finish_reason(job: TuningJob, progress: Progress, elapsed: float, exhausted:
     patience = (criteria.get("BestObjectiveNotImproving") or {}).get("MaxNumberOfTrainingJobsNotImproving")
     if patience and progress.not_improving() >= patience:
         return "not-improving"
+    if (criteria.get("ConvergenceDetected") or {}).get("CompleteOnConvergence") == "Enabled" and progress.converged():
+        return "converged"
     if exhausted and not progress.running:
         return "done"
     return None

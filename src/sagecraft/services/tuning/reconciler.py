@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from typing import Any
 
 from sagecraft.core.errors import ClientError, ResourceInUse
 from sagecraft.services.jobs.service import JobKind
-from sagecraft.services.tuning import early_stopping, requests, strategies
+from sagecraft.services.tuning import early_stopping, hyperband, requests, strategies, warm_start
 from sagecraft.services.tuning import repository as repo
-from sagecraft.services.tuning.models import Trial, TuningJob, TuningStatus
+from sagecraft.services.tuning.models import ChildResult, Trial, TuningJob, TuningStatus
 from sagecraft.services.tuning.progress import TERMINAL, Progress, final_failure, finish_reason
 from sagecraft.services.tuning.service import TuningService
 
 log = logging.getLogger("sagecraft.tuning")
 
 SCAN_SECONDS = 0.5
+ENDED_POLL_SECONDS = 0.05  # between full rounds: has a running trial ended? (a few reads, no more)
 JOIN_SECONDS = 10.0
 
 
@@ -34,6 +36,10 @@ class TuningReconciler:
         self._shutdown = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # The running trials seen by the last round: (account, region, name) -> status. The jobs
+        # service announces no job's end, so between rounds these few are polled to launch the next
+        # trial as soon as one ends rather than up to a whole round later.
+        self._running: dict[tuple[str, str, str], str] = {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="tuning-reconciler", daemon=True)
@@ -53,6 +59,7 @@ class TuningReconciler:
             try:
                 with self.service.store.read() as db:
                     active = repo.active_ids(db, self.service.owner)
+                self._running = {}  # refilled by each step: a job that ended or fails adds none
                 for job_id in active:
                     if self._shutdown.is_set():
                         break
@@ -62,8 +69,20 @@ class TuningReconciler:
                         log.exception("could not advance tuning job %s", job_id)
             except Exception:  # e.g. the database briefly unavailable: try again on the next round
                 log.exception("the tuning reconciler could not scan for tuning jobs")
-            self._wake.wait(SCAN_SECONDS)
+            deadline = time.monotonic() + SCAN_SECONDS
+            while not self._wake.wait(ENDED_POLL_SECONDS if self._running else SCAN_SECONDS):
+                if time.monotonic() >= deadline or self._a_trial_ended():
+                    break
             self._wake.clear()
+
+    def _a_trial_ended(self) -> bool:
+        for (account_id, region, name), status in list(self._running.items()):
+            try:
+                if self.service.jobs.get(account_id, region, JobKind.TRAINING, name).status.value != status:
+                    return True
+            except Exception:  # gone or unreadable: the next round sorts it out
+                return True
+        return False
 
     # -- one tuning job -------------------------------------------------------------------------------
 
@@ -72,6 +91,8 @@ class TuningReconciler:
         if job is None or job.status.terminal:
             return
         progress = Progress(self.service.children(job), job.maximize)
+        self._running.update({(job.account_id, job.region, c.name): c.status for c in progress.running
+                              if c.status in ("InProgress", "Stopping")})
         self._recreate_missing(job, progress)
         if job.status is TuningStatus.STOPPING:
             self._wind_down(job, progress, TuningStatus.STOPPING, TuningStatus.STOPPED, None)
@@ -84,9 +105,12 @@ class TuningReconciler:
             if finishing is None:
                 if job.config.get("TrainingJobEarlyStoppingType") == "Auto":
                     self._stop_early(job, progress)
+                elif job.config["Strategy"] == "Hyperband":
+                    self._prune(job, progress)
                 self._launch(job, progress)
                 return
-            self._save(job, {"state": {**job.state, "finishing": finishing}})
+            extra = {"converged_at": self.service.clock().isoformat()} if finishing == "converged" else {}
+            self._save(job, {"state": {**job.state, "finishing": finishing, **extra}})
         final = TuningStatus.STOPPED if finishing == "runtime" else TuningStatus.COMPLETED
         failure = final_failure(progress, job.objective["MetricName"]) if final is TuningStatus.COMPLETED else None
         self._wind_down(job, progress, TuningStatus.IN_PROGRESS,
@@ -108,9 +132,10 @@ class TuningReconciler:
         parallel = int(job.limits["MaxParallelTrainingJobs"])
         results = {c.trial.index: c.objective for c in progress.children}
         trials = list(job.trials)
+        seeds: list = warm_start.history(job.config.get("ParameterRanges") or {}, job.state)
         while running < parallel and len(trials) < self._max_jobs(job):
             index = len(trials)
-            history = [(t.internal, results.get(t.index)) for t in trials
+            history = seeds + [(t.internal, results.get(t.index)) for t in trials
                        if t.index in results and progress.children[t.index].status in TERMINAL]
             seed = int(job.config.get("RandomSeed") or 0)
             suggestion = strategies.suggest(job.config["Strategy"], job.config.get("ParameterRanges") or {}, seed,
@@ -133,7 +158,24 @@ class TuningReconciler:
 
     def _stop_early(self, job: TuningJob, progress: Progress) -> None:
         already = set(job.state.get("early_stopped") or [])
-        for child in early_stopping.to_stop(progress, already):
+        self._stop_trials(job, early_stopping.to_stop(progress, already))
+
+    def _prune(self, job: TuningJob, progress: Progress) -> None:
+        """Hyperband: record the new epochs' rungs, then stop the trials the pruner dropped."""
+        low, high = hyperband.resources(job.request)
+        before = job.state.get("hyperband") or {}
+        rungs, to_stop = hyperband.decide(progress.children, job.maximize, low, high,
+                                          set(job.state.get("early_stopped") or []), before)
+        if rungs != before:
+            self._save(job, {"state": {**job.state, "hyperband": rungs}})
+            if job.state.get("hyperband") != rungs:
+                return  # the tuning job changed meanwhile: the next round replays again
+        self._stop_trials(job, to_stop)
+
+    def _stop_trials(self, job: TuningJob, to_stop: list[ChildResult]) -> None:
+        """Stop trials early (median rule or Hyperband): they end Stopped and their last value counts."""
+        already = set(job.state.get("early_stopped") or [])
+        for child in to_stop:
             already.add(child.name)  # recorded first: its objective then counts once it has stopped
             self._save(job, {"state": {**job.state, "early_stopped": sorted(already)}})
             if child.name not in (job.state.get("early_stopped") or []):

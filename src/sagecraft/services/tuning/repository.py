@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy import update as sql_update
 
 from sagecraft.services.tuning.models import ACTIVE, TuningJob
 from sagecraft.storage.metadata import compare_and_set
@@ -16,8 +17,9 @@ def insert_job(db: Connection, values: Mapping[str, Any]) -> int:
     return int(db.execute(insert(tuning_jobs).values(**values)).inserted_primary_key[0])
 
 
-def by_arn(db: Connection, arn: str) -> TuningJob | None:
-    row = db.execute(select(tuning_jobs).where(tuning_jobs.c.arn == arn)).first()
+def by_arn(db: Connection, arn: str, lock: bool = False) -> TuningJob | None:
+    statement = select(tuning_jobs).where(tuning_jobs.c.arn == arn)
+    row = db.execute(statement.with_for_update() if lock else statement).first()
     return TuningJob.from_row(row) if row else None
 
 
@@ -45,3 +47,7 @@ def update(db: Connection, job_id: int, expected_status: str, values: Mapping[st
         if row is None or len(row.trials or []) != expected_trials:
             return False
     return compare_and_set(db, tuning_jobs, {"id": job_id}, {"status": expected_status}, values)
+
+
+def set_tags(db: Connection, job_id: int, tags: list[dict[str, str]]) -> None:
+    db.execute(sql_update(tuning_jobs).where(tuning_jobs.c.id == job_id).values(tags=tags))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sagecraft.core.errors import ResourceLimitExceeded, ValidationException
 from sagecraft.services.jobs.service import metric_definitions
-from sagecraft.services.tuning import strategies
+from sagecraft.services.tuning import hyperband, strategies
 
 OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"  # SageMaker passes the objective's name to each trial
 # SageMaker's default account quotas for one tuning job.
@@ -33,13 +33,9 @@ def check(request: Mapping[str, Any]) -> None:
         raise _unsupported("TrainingJobDefinitions (multi-algorithm tuning)")
     if not request.get("TrainingJobDefinition"):
         raise ValidationException("TrainingJobDefinition is required.")
-    if request.get("WarmStartConfig"):
-        raise _unsupported("WarmStartConfig (warm start)")
     if (request.get("Autotune") or {}).get("Mode"):
         raise _unsupported("Autotune")
-    criteria = config.get("TuningJobCompletionCriteria") or {}
-    if (criteria.get("ConvergenceDetected") or {}).get("CompleteOnConvergence") == "Enabled":
-        raise _unsupported("TuningJobCompletionCriteria.ConvergenceDetected")
+    hyperband.check(request)
     limits = config.get("ResourceLimits") or {}
     if not limits.get("MaxParallelTrainingJobs"):
         raise ValidationException("ResourceLimits.MaxParallelTrainingJobs is required.")

@@ -11,16 +11,18 @@ import base64
 import copy
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from sagecraft.core.errors import ResourceInUse, ResourceNotFound, ValidationException
 from sagecraft.services.jobs.service import JobKind, JobsService, objective_values
+from sagecraft.services.jobs.validation import check_tags
 from sagecraft.services.tuning import repository as repo
-from sagecraft.services.tuning import requests
+from sagecraft.services.tuning import requests, warm_start
 from sagecraft.services.tuning.models import ChildResult, TuningJob, TuningStatus, tuning_arn
+from sagecraft.services.tuning.progress import Progress
 from sagecraft.storage.metadata import MetadataStore
 
 SORT_KEYS = ("Name", "Status", "CreationTime")
@@ -42,14 +44,16 @@ class TuningService:
     def create(self, account_id: str, region: str, request: Mapping[str, Any]) -> TuningJob:
         name = request["HyperParameterTuningJobName"]
         requests.check(request)
+        check_tags(list(request.get("Tags") or []))
         arn = tuning_arn(region, account_id, name)
         # The children's template must be a valid training job (role, buckets, image, channels).
         self.jobs.check_training(requests.child_request(request, arn, f"{name}-001-00000000", {}))
+        state = {"warm_start": self._warm_start(account_id, region, request)} if request.get("WarmStartConfig") else {}
         now = self.clock()
         stored = copy.deepcopy({k: v for k, v in request.items() if k != "Tags"})
         values = dict(account_id=account_id, region=region, name=name, arn=arn,
                       status=TuningStatus.IN_PROGRESS.value, created_at=now, last_modified=now, request=stored,
-                      trials=[], state={}, tags=list(request.get("Tags") or []), owner=self.owner)
+                      trials=[], state=state, tags=list(request.get("Tags") or []), owner=self.owner)
         try:
             with self.store.write() as db:
                 if repo.by_arn(db, arn) is not None:
@@ -59,6 +63,40 @@ class TuningService:
             raise _in_use(name) from None
         self._changed(job_id)
         return self.get_by_id(job_id)  # type: ignore[return-value]
+
+    def _warm_start(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The parents, checked, and their trials that seed the sampler (see warm_start.py)."""
+        warm_start.check_count(request)
+        parents = []
+        for name in warm_start.parent_names(request):
+            try:
+                parents.append(self.get(account_id, region, name))
+            except ResourceNotFound:
+                raise ValidationException(f"The parent tuning job {name} does not exist.") from None
+        warm_start.check(request, parents)
+        seeds = [seed for parent in parents for seed in warm_start.seeds(parent, self.children(parent))]
+        return {"parents": [p.name for p in parents], "seeds": seeds}
+
+    def overall_best(self, job: TuningJob) -> tuple[TuningJob, ChildResult] | None:
+        """The best trial of a warm-start job and of its parents (theirs included, recursively)."""
+        best = Progress(self.children(job), job.maximize).best
+        candidates = [(job, best)] if best is not None else []
+        for name in (job.state.get("warm_start") or {}).get("parents") or []:
+            try:
+                found = self.overall_best(self.get(job.account_id, job.region, name))
+            except ResourceNotFound:
+                continue
+            if found is not None:
+                candidates.append(found)
+        if not candidates:
+            return None
+        pick = candidates[0]
+        for candidate in candidates[1:]:
+            value, best_value = candidate[1].objective, pick[1].objective
+            if value is not None and best_value is not None and (value > best_value if job.maximize
+                                                                   else value < best_value):
+                pick = candidate
+        return pick
 
     def get(self, account_id: str, region: str, name: str) -> TuningJob:
         with self.store.read() as db:
@@ -132,6 +170,34 @@ class TuningService:
         selected.sort(key=lambda j: (key(j), j.id), reverse=(params.get("SortOrder") or "Ascending") == "Descending")
         return page(selected, params, f"tuning:{sort_by}")
 
+    # -- tags (AddTags / ListTags / DeleteTags on hyper-parameter-tuning-job ARNs) ------------------------
+
+    def find_by_arn(self, arn: str) -> TuningJob:
+        with self.store.read() as db:
+            job = repo.by_arn(db, _normal_arn(arn))
+        if job is None:
+            raise _arn_not_found(arn)
+        return job
+
+    def add_tags(self, arn: str, tags: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+        with self.store.write() as db:  # the row is locked: concurrent tag changes queue, none is lost
+            job = repo.by_arn(db, _normal_arn(arn), lock=True)
+            if job is None:
+                raise _arn_not_found(arn)
+            merged = {t["Key"]: t["Value"] for t in job.tags}
+            check_tags(list(tags), merged)
+            merged.update({t["Key"]: t["Value"] for t in tags})
+            result = [{"Key": k, "Value": v} for k, v in merged.items()]
+            repo.set_tags(db, job.id, result)
+        return result
+
+    def delete_tags(self, arn: str, keys: Sequence[str]) -> None:
+        with self.store.write() as db:
+            job = repo.by_arn(db, _normal_arn(arn), lock=True)
+            if job is None:
+                raise _arn_not_found(arn)
+            repo.set_tags(db, job.id, [t for t in job.tags if t["Key"] not in set(keys)])
+
     def _changed(self, job_id: int) -> None:
         for listener in self.listeners:
             listener(job_id)
@@ -161,3 +227,12 @@ def page(items: list, params: Mapping[str, Any], scope: str, default_size: int =
 def _in_use(name: str) -> ResourceInUse:
     return ResourceInUse(f"Hyperparameter tuning job names must be unique within an AWS account and region, and a "
                          f"tuning job with this name already exists ({name})")
+
+
+def _normal_arn(arn: str) -> str:
+    head, sep, resource = arn.rpartition(":")
+    return f"{head}{sep}{resource.lower()}"
+
+
+def _arn_not_found(arn: str) -> ValidationException:
+    return ValidationException(f"Resource {arn} not found.")  # the tag operations declare no ResourceNotFound

@@ -1,8 +1,9 @@
 """Search strategies: ParameterRanges validated as SageMaker does, and the next trial's values.
 
-Bayesian uses Optuna's TPE sampler, Random its random sampler, Grid walks every combination of the
-categorical ranges in order. The sampler is rebuilt from the stored trials at each suggestion (no
-state but the database), seeded from RandomSeed and the trial's index, so a restart changes nothing.
+Bayesian (and Hyperband, whose stopping lives in hyperband.py) uses Optuna's TPE sampler, Random
+its random sampler, Grid walks every combination of the categorical ranges in order. The sampler is
+rebuilt from the stored trials at each suggestion (no state but the database), seeded from RandomSeed
+and the trial's index, so a restart changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sagecraft.core.errors import ValidationException
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-STRATEGIES = ("Bayesian", "Random", "Grid")
+STRATEGIES = ("Bayesian", "Random", "Grid", "Hyperband")  # Hyperband samples as Bayesian does
 MAX_GRID_COMBINATIONS = 10_000
 MAX_PARAMETERS = 30  # SageMaker tunes at most 30 hyperparameters at once
 STARTUP_TRIALS = 5  # Bayesian: random trials before TPE models the objective
@@ -104,6 +105,32 @@ def _external(ranges: Mapping[str, Any], internal: Mapping[str, Any]) -> dict[st
         if name in reverse:
             value = 1 - math.exp(value)
         out[name] = repr(float(value)) if isinstance(value, float) else str(value)
+    return out
+
+
+def internal_values(ranges: Mapping[str, Any], external: Mapping[str, str]) -> dict[str, Any] | None:
+    """The sampler's values of hyperparameter strings (a parent trial's, for warm start), or None when
+    one is missing or outside the ranges."""
+    out: dict[str, Any] = {}
+    for name, distribution in _distributions(ranges).items():
+        raw = external.get(name)
+        if raw is None:
+            return None
+        try:
+            if isinstance(distribution, CategoricalDistribution):
+                value: Any = raw
+            elif isinstance(distribution, IntDistribution):
+                value = int(float(raw))
+            else:
+                value = float(raw)
+                reverse = any(item["Name"] == name and item.get("ScalingType") == "ReverseLogarithmic"
+                              for item in ranges.get("ContinuousParameterRanges") or [])
+                value = math.log(1 - value) if reverse else value
+            if not distribution._contains(distribution.to_internal_repr(value)):
+                return None
+        except (TypeError, ValueError):  # not a number, a value outside the choices, log(1 - x) of x >= 1
+            return None
+        out[name] = value
     return out
 
 
