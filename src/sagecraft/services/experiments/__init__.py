@@ -1,0 +1,1 @@
+"""SageMaker Experiments: experiments, trials, trial components, their metrics, and Search over them."""
