@@ -194,7 +194,11 @@ def training_argv(runtime: Runtime, hyperparameters: Mapping[str, str], code_dir
 
 
 def processing_argv(runtime: Runtime, entrypoint: Sequence[str] | None, arguments: Sequence[str] | None) -> list[str]:
-    """AppSpecification.ContainerEntrypoint + ContainerArguments, with python resolved to the runtime."""
+    """AppSpecification.ContainerEntrypoint + ContainerArguments, with python resolved to the runtime.
+    Without an entry point, an algorithm image that is no framework image (the model monitor
+    analyzer) runs its algorithm, as its container's entry point would."""
+    if not entrypoint and runtime.algorithm and not runtime.framework:
+        return [*runtime.algorithm, *(arguments or [])]
     if not entrypoint:
         raise ValidationException(
             f"AppSpecification.ContainerEntrypoint is required for the image {runtime.image_uri!r}: Sagecraft "
