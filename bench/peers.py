@@ -15,7 +15,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-PEER_PACKAGES = {"moto": ["moto[server]==5.2.5"]}
+PEER_PACKAGES = {"moto": ["moto[server]==5.2.5"],
+                 "feast": ["feast[duckdb]==0.67.0", "pandas==2.3.3", "duckdb==2.0.1", "pyarrow==26.0.1"]}
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@
 #   .venv        the package, editable, with its dev tools (pytest, ruff, import-linter)
 #   .venv-tools  the AWS CLI and s3fs, apart: they pin another botocore than the SageMaker SDK
 #   postgresql   Debian's server, for the PostgreSQL tests (installed when root and missing)
+#   redis-server Debian's server, for the feature store's Redis online store tests (same rule)
 # Everything comes from PyPI and Debian's archive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,16 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     else
         say "PostgreSQL is missing and this is not root: the PostgreSQL tests will be skipped" \
             "(sudo apt-get install postgresql to run them)"
+    fi
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        say "installing Debian's redis-server (for the Redis online store tests)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    else
+        say "redis-server is missing and this is not root: the Redis online store tests will be skipped" \
+            "(sudo apt-get install redis-server to run them)"
     fi
 fi
 say "ready: .venv/bin/sagecraft, .venv-tools/bin/aws"

@@ -1,0 +1,150 @@
+"""The offline store writer: journal rows become Parquet files in SageMaker's layout.
+
+PutRecord/DeleteRecord append their offline rows to the durable journal (online_sqlite.py) before
+they answer; this writer drains the journal every ``interval`` seconds (and on demand: before an
+Athena query reads the tables, and at shutdown) into
+``<ResolvedOutputS3Uri>/year=YYYY/month=MM/day=DD/hour=HH/<stamp>_<id>.parquet`` — partitioned by
+event time, as SageMaker does — and only then removes the rows from the journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sagecraft.services.featurestore.online import OnlineStore
+from sagecraft.storage.objects.base import ObjectMeta, ObjectStore
+
+log = logging.getLogger(__name__)
+
+ARROW_TYPES = {"Integral": pa.int64(), "Fractional": pa.float64(), "String": pa.string()}
+SYSTEM_FIELDS = [
+    pa.field("write_time", pa.timestamp("ms", tz="UTC")),
+    pa.field("api_invocation_time", pa.timestamp("ms", tz="UTC")),
+    pa.field("is_deleted", pa.bool_()),
+]
+BATCH = 50_000
+
+# (resolved S3 URI, feature definitions) of a feature group incarnation, None when it is gone.
+Resolver = Callable[[str], tuple[str, list[dict[str, Any]]] | None]
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+def arrow_schema(definitions: list[dict[str, Any]]) -> pa.Schema:
+    fields = []
+    for definition in definitions:
+        base = ARROW_TYPES[definition["FeatureType"]]
+        # Glue and Athena know lower-case column names only; the feature's own name is kept as metadata.
+        fields.append(
+            pa.field(
+                definition["FeatureName"].lower(),
+                pa.list_(base) if definition.get("CollectionType") else base,
+                metadata={"feature_name": definition["FeatureName"]},
+            )
+        )
+    return pa.schema(fields + SYSTEM_FIELDS)
+
+
+def _typed(value: Any, base: pa.DataType) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_typed(v, base) for v in value]
+    if base == pa.int64():
+        return int(value)
+    if base == pa.float64():
+        return float(value)
+    return value
+
+
+def to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    columns = {}
+    for field in schema:
+        base = field.type.value_type if pa.types.is_list(field.type) else field.type
+        if field.name in ("write_time", "api_invocation_time"):
+            columns[field.name] = [dt.datetime.fromtimestamp(r[field.name], dt.timezone.utc) for r in rows]
+        elif field.name == "is_deleted":
+            columns[field.name] = [bool(r["is_deleted"]) for r in rows]
+        else:
+            feature = field.metadata[b"feature_name"].decode()
+            columns[field.name] = [_typed(r["values"].get(feature), base) for r in rows]
+    return pa.table(columns, schema=schema)
+
+
+def partition_of(event_time: float) -> str:
+    moment = dt.datetime.fromtimestamp(event_time, dt.timezone.utc)
+    return f"year={moment:%Y}/month={moment:%m}/day={moment:%d}/hour={moment:%H}"
+
+
+class OfflineWriter:
+    def __init__(self, online: OnlineStore, objects: ObjectStore, resolve: Resolver, interval: float) -> None:
+        self.online = online
+        self.objects = objects
+        self.resolve = resolve
+        self.interval = interval
+        self._flush_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="featurestore-offline", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # keep the rows in the journal; the next round retries
+                log.exception("offline store flush failed")
+
+    def flush(self) -> int:
+        """Write every journaled row to Parquet; returns how many rows were written."""
+        written = 0
+        with self._flush_lock:
+            while True:
+                taken = self.online.journal_take(BATCH)
+                if not taken:
+                    return written
+                written += self._write_batch(taken)
+                if len(taken) < BATCH:
+                    return written
+
+    def _write_batch(self, taken: list[tuple[int, str, str]]) -> int:
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for _seq, key, row in taken:
+            decoded = json.loads(row)
+            groups[(key, partition_of(decoded["event_time"]))].append(decoded)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        written = 0
+        for (key, partition), rows in groups.items():
+            target = self.resolve(key)
+            if target is None:
+                log.warning("dropping %d offline rows of a deleted feature group %s", len(rows), key)
+                continue
+            uri, definitions = target
+            buffer = io.BytesIO()
+            pq.write_table(to_table(rows, arrow_schema(definitions)), buffer)
+            bucket, prefix = split_s3_uri(uri)
+            name = f"{prefix.rstrip('/')}/{partition}/{stamp}_{uuid.uuid4().hex[:16]}.parquet"
+            self.objects.put_object(bucket, name, buffer.getvalue(), ObjectMeta(content_type="application/x-parquet"))
+            written += len(rows)
+        self.online.journal_ack([seq for seq, _key, _row in taken])
+        return written
