@@ -8,20 +8,32 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sagecraft.cli.audit import app as audit_app
+from sagecraft.cli.features import app as features_app
 from sagecraft.cli.jobs import app as jobs_app
+from sagecraft.cli.monitor import app as monitor_app
+from sagecraft.cli.tuning import app as tuning_app
 from sagecraft.config.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 # Plain tracebacks: the server's end up in its log file, where boxes drawn for a terminal do not help.
 app = typer.Typer(help="Sagecraft: SageMaker workflows on your own machine.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(features_app, name="features")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(tuning_app, name="tuning")
 
 HomeOption = Annotated[str | None, typer.Option("--home", help="Where the server keeps everything "
                                                  "(default $SAGECRAFT_HOME, else ~/.sagecraft).")]
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 RegionOption = Annotated[str | None, typer.Option(help="AWS region the clients use (default us-east-1).")]
+TlsOption = Annotated[bool, typer.Option("--tls", help="Speak HTTPS, with a self-signed certificate made under "
+                                         "HOME/tls (`sagecraft env` exports AWS_CA_BUNDLE for it).")]
+TlsCertOption = Annotated[str | None, typer.Option("--tls-cert", help="Speak HTTPS with this certificate (PEM).")]
+TlsKeyOption = Annotated[str | None, typer.Option("--tls-key", help="The private key of --tls-cert (PEM).")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -30,11 +42,12 @@ def _fail(message: str) -> typer.Exit:
 
 
 @app.command()
-def server(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, home: HomeOption = None) -> None:
+def server(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, home: HomeOption = None,
+           tls: TlsOption = False, tls_cert: TlsCertOption = None, tls_key: TlsKeyOption = None) -> None:
     """Run the server in the foreground."""
     from sagecraft.server.runner import StartupError, serve
 
-    settings = Settings.load(home, host, port)
+    settings = Settings.load(home, host, port, tls=tls, tls_cert=tls_cert, tls_key=tls_key)
 
     def ready(s: Settings) -> None:
         console.print(f"[green]●[/] Sagecraft listening on [bold]{s.endpoint_url}[/] (home {s.home}). "
@@ -48,11 +61,12 @@ def server(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, hom
 
 @app.command()
 def up(host: HostOption = DEFAULT_HOST, port: PortOption = DEFAULT_PORT, home: HomeOption = None,
-       region: RegionOption = None) -> None:
+       region: RegionOption = None, tls: TlsOption = False, tls_cert: TlsCertOption = None,
+       tls_key: TlsKeyOption = None) -> None:
     """Start the server in the background, wait until it is ready, print the exports."""
     from sagecraft.cli import daemon
 
-    settings = Settings.load(home, host, port)
+    settings = Settings.load(home, host, port, tls=tls, tls_cert=tls_cert, tls_key=tls_key)
     try:
         with console.status(f"Starting Sagecraft on {settings.endpoint_url} (home {settings.home})…"):
             started = daemon.start(settings)

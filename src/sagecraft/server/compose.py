@@ -10,15 +10,28 @@ from sagecraft.core.context import Principal
 from sagecraft.gateway.app import Gateway
 from sagecraft.security.admin_key import ensure_admin_key
 from sagecraft.security.credentials import ChainedCredentials, Credential, StaticCredentials
+from sagecraft.server.autoscaling import autoscaling_provider
+from sagecraft.server.cloudtrail import audit_trail
+from sagecraft.server.experiments import experiments_providers
+from sagecraft.server.featurestore import featurestore_providers
 from sagecraft.server.hosting import hosting_providers
+from sagecraft.server.iam import iam_wiring
 from sagecraft.server.jobs import jobs_provider
+from sagecraft.server.kms import kms_provider
+from sagecraft.server.monitoring import RUN_ROUTE, monitoring_provider, run_route
+from sagecraft.server.pipelines import pipelines_provider
+from sagecraft.server.registry import registry_provider
 from sagecraft.server.sagemaker import SageMakerProviders
+from sagecraft.server.transform import transform_provider
 from sagecraft.server.tuning import tuning_provider
 from sagecraft.services.cloudwatch.provider import CloudWatchProvider
 from sagecraft.services.cloudwatch.service import CloudWatchService
 from sagecraft.services.logs.provider import LogsProvider
 from sagecraft.services.logs.service import LogsService
+from sagecraft.services.s3.bucket_policies import BucketPolicies
 from sagecraft.services.s3.provider import S3Provider
+from sagecraft.services.search.provider import SearchProvider
+from sagecraft.services.search.registry import SearchRegistry
 from sagecraft.services.sts.credentials import TemporaryCredentialStore
 from sagecraft.services.sts.provider import StsProvider
 from sagecraft.services.sts.service import StsService
@@ -53,31 +66,59 @@ def build(settings: Settings) -> Application:
     settings.spool_dir.mkdir(parents=True, exist_ok=True)
     closers: list = []
     providers: dict[str, object] = {}
-    credential_stores: list = [StaticCredentials([admin_credential(settings)])]
+    admin = admin_credential(settings)
+    credential_stores: list = [StaticCredentials([admin])]
     # Capabilities register their providers here (see each services/<capability>/provider.py).
-    objects = open_object_store(settings.object_store, spool_dir=settings.spool_dir)
-    providers["s3"] = s3 = S3Provider(objects, settings.account_id)
-    closers.append(s3.close)
     # Opening upgrades the schema to head; Settings built by hand may leave the URL empty.
     metadata = MetadataStore.open(settings.database_url or f"sqlite:///{settings.home / 'metadata.sqlite3'}")
     closers.append(metadata.close)
+    objects = open_object_store(settings.object_store, spool_dir=settings.spool_dir)
+    bucket_policies = BucketPolicies(metadata)
+    providers["s3"] = s3 = S3Provider(objects, settings.account_id, bucket_policies)
+    closers.append(s3.close)
     sts = StsService(metadata, settings.account_id)
     providers["sts"] = StsProvider(sts)
     credential_stores.append(TemporaryCredentialStore(sts))  # AssumeRole's keys
+    iam = iam_wiring(metadata, sts, bucket_policies.for_resource)
+    providers["iam"] = iam.provider
+    credential_stores.append(iam.credentials)  # IAM users' access keys
+    providers["kms"] = kms_provider(settings, metadata)
+    providers["cloudtrail"], audit = audit_trail(settings, closers)
     logs = LogsService(metadata)
     providers["logs"] = LogsProvider(logs)
     cloudwatch = CloudWatchService(metadata)  # the jobs service records training metrics through it
     providers["cloudwatch"] = CloudWatchProvider(cloudwatch)
     jobs = jobs_provider(settings, metadata, objects, logs, sts, cloudwatch, closers)
-    hosting, runtime = hosting_providers(settings, metadata, objects, logs, closers)
+    # CreateModel with Containers[].ModelPackageName runs the registry's package (bound late: built below).
+    hosting, runtime = hosting_providers(settings, metadata, objects, logs, closers, metrics_sink=cloudwatch,
+                                         package_resolver=lambda name: registry.service.containers_for(name))
     tuning = tuning_provider(metadata, jobs.service, closers)
-    providers["sagemaker"] = SageMakerProviders(jobs, hosting, tuning)
+    transform = transform_provider(settings, metadata, objects, logs, hosting.service, closers)
+    search = SearchRegistry()  # Search's resources: each capability registers its searchers here
+    registry = registry_provider(metadata, logs, lambda: providers["sagemaker"], search)
+    experiments = experiments_providers(metadata, jobs.service, search)  # jobs become trial components
+    providers["sagemaker-metrics"] = experiments.metrics
+    pipelines = pipelines_provider(settings, metadata, objects, lambda: providers["sagemaker"], closers)
+    features = featurestore_providers(settings, metadata, objects, closers, search)
+    monitoring = monitoring_provider(metadata, jobs.service, objects, lambda: providers["sagemaker"], closers)
+    providers["sagemaker-featurestore-runtime"] = features.runtime
+    providers["glue"] = features.glue
+    providers["athena"] = features.athena
+    providers["sagemaker"] = SageMakerProviders(jobs, hosting, tuning, registry, SearchProvider(search),
+                                                  features.control, transform, pipelines, experiments.control,
+                                                  experiments.lineage, monitoring)
     providers["sagemaker-runtime"] = runtime
+    # Scales endpoint variants through the composite, reading the invocation metrics hosting records.
+    providers["application-autoscaling"] = autoscaling_provider(metadata, cloudwatch, lambda: providers["sagemaker"],
+                                                                closers)
     gateway = Gateway(
         providers,
         ChainedCredentials(credential_stores),
         spool_dir=str(settings.spool_dir),
         version=__version__,
         account_id=settings.account_id,
+        authorizer=iam.authorizer,
+        audit=audit,
+        internal_routes={RUN_ROUTE: run_route(monitoring, admin)},  # sagecraft monitor run
     )
     return Application(settings, gateway, closers)
