@@ -10,8 +10,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-FLUSH_SECONDS = 0.2
-
 
 class AuditTrail:
     def __init__(self, path: Path) -> None:
@@ -28,11 +26,12 @@ class AuditTrail:
 
     def _write(self) -> None:
         while True:
-            event = self._queue.get()
-            batch = [event]
-            try:  # take what else is waiting, so a burst costs one write and one fsync
+            batch = [self._queue.get()]
+            # Take only what is already waiting (a burst costs one write and one fsync), never wait
+            # for more: under steady traffic a batch would otherwise not be written for a long time.
+            try:
                 while len(batch) < 1000:
-                    batch.append(self._queue.get(timeout=FLUSH_SECONDS if event is not None else 0))
+                    batch.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
             lines = [json.dumps(e, separators=(",", ":")) + "\n" for e in batch if e is not None]
