@@ -7,8 +7,11 @@ import json
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+BATCH_SECONDS = 0.2
 
 
 class AuditTrail:
@@ -27,11 +30,12 @@ class AuditTrail:
     def _write(self) -> None:
         while True:
             batch = [self._queue.get()]
-            # Take only what is already waiting (a burst costs one write and one fsync), never wait
-            # for more: under steady traffic a batch would otherwise not be written for a long time.
+            # A batch is written at most BATCH_SECONDS after its first event: one write and one fsync
+            # for a burst, a few a second under steady traffic, and never held back by that traffic.
+            deadline = time.monotonic() + BATCH_SECONDS
             try:
-                while len(batch) < 1000:
-                    batch.append(self._queue.get_nowait())
+                while len(batch) < 1000 and batch[-1] is not None:  # None: close() asks to stop
+                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
                 pass
             lines = [json.dumps(e, separators=(",", ":")) + "\n" for e in batch if e is not None]
