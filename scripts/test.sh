@@ -36,5 +36,6 @@ echo "== pytest"
 if [ $# -eq 0 ] && [ -n "${SAGECRAFT_TEST_POSTGRES_URL:-}" ]; then
     echo "== pytest, test servers on PostgreSQL"
     SAGECRAFT_TEST_SERVER_DATABASE=$SAGECRAFT_TEST_POSTGRES_URL \
-        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs tests/api/hosting tests/api/tuning
+        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs tests/api/hosting tests/api/tuning \
+        tests/api/iam tests/api/kms
 fi
