@@ -15,9 +15,9 @@ from sagecraft.server.cloudtrail import audit_trail
 from sagecraft.server.experiments import experiments_providers
 from sagecraft.server.featurestore import featurestore_providers
 from sagecraft.server.hosting import hosting_providers
-from sagecraft.server.iam import iam_wiring
+from sagecraft.server.iam import first_policy, iam_wiring, sagemaker_tags
 from sagecraft.server.jobs import jobs_provider
-from sagecraft.server.kms import kms_provider
+from sagecraft.server.kms import encrypted_objects, kms_wiring, s3_key_access
 from sagecraft.server.monitoring import RUN_ROUTE, monitoring_provider, run_route
 from sagecraft.server.pipelines import pipelines_provider
 from sagecraft.server.registry import registry_provider
@@ -28,6 +28,8 @@ from sagecraft.services.cloudwatch.provider import CloudWatchProvider
 from sagecraft.services.cloudwatch.service import CloudWatchService
 from sagecraft.services.logs.provider import LogsProvider
 from sagecraft.services.logs.service import LogsService
+from sagecraft.services.registry.policies import GroupPolicies
+from sagecraft.services.s3.bucket_encryption import BucketEncryption
 from sagecraft.services.s3.bucket_policies import BucketPolicies
 from sagecraft.services.s3.provider import S3Provider
 from sagecraft.services.search.provider import SearchProvider
@@ -72,17 +74,24 @@ def build(settings: Settings) -> Application:
     # Opening upgrades the schema to head; Settings built by hand may leave the URL empty.
     metadata = MetadataStore.open(settings.database_url or f"sqlite:///{settings.home / 'metadata.sqlite3'}")
     closers.append(metadata.close)
-    objects = open_object_store(settings.object_store, spool_dir=settings.spool_dir)
+    kms = kms_wiring(settings, metadata)
+    bucket_encryption = BucketEncryption(metadata)
+    # Every reader and writer gets plaintext; objects written with encryption are stored sealed.
+    objects = encrypted_objects(open_object_store(settings.object_store, spool_dir=settings.spool_dir), kms.keyring,
+                                bucket_encryption, settings)
     bucket_policies = BucketPolicies(metadata)
-    providers["s3"] = s3 = S3Provider(objects, settings.account_id, bucket_policies)
+    providers["s3"] = s3 = S3Provider(objects, settings.account_id, bucket_policies, bucket_encryption,
+                                      s3_key_access(kms.keyring, lambda: iam.authorizer))
     closers.append(s3.close)
     sts = StsService(metadata, settings.account_id)
     providers["sts"] = StsProvider(sts)
     credential_stores.append(TemporaryCredentialStore(sts))  # AssumeRole's keys
-    iam = iam_wiring(metadata, sts, bucket_policies.for_resource)
+    resource_policies = first_policy(bucket_policies.for_resource, kms.key_policies.for_resource,
+                                     lambda arn: GroupPolicies(registry.service).for_resource(arn))  # bound late
+    iam = iam_wiring(metadata, sts, resource_policies, sagemaker_tags(lambda: providers["sagemaker"], admin.principal))
     providers["iam"] = iam.provider
     credential_stores.append(iam.credentials)  # IAM users' access keys
-    providers["kms"] = kms_provider(settings, metadata)
+    providers["kms"] = kms.provider
     providers["cloudtrail"], audit = audit_trail(settings, closers)
     logs = LogsService(metadata)
     providers["logs"] = LogsProvider(logs)

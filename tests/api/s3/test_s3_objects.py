@@ -49,12 +49,16 @@ def test_round_trip_with_metadata_and_headers(s3, bucket):
     assert head["LastModified"] == got["LastModified"]
 
 
-def test_default_content_type_and_kms_encryption_reported(s3, bucket):
-    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/mine")
-    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == "alias/mine"
+def test_default_content_type_and_kms_encryption_reported(server, s3, bucket):
+    kms = server.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    alias = f"alias/mine-{bucket[-8:]}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_arn)
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=alias)
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key_arn  # S3 names the key by ARN
     head = s3.head_object(Bucket=bucket, Key="k")
     assert head["ContentType"] == "binary/octet-stream"
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == "alias/mine"
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
 
 
 @pytest.mark.parametrize("key", KEYS_WITH_TRAPS + ODD_KEYS)

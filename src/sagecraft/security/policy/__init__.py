@@ -6,6 +6,7 @@ boundary and session policies).
     patterns.py    wildcards (* ?) and policy variables (${aws:username}) compiled to regular expressions
     conditions.py  the Condition element: operators, IfExists, ForAllValues / ForAnyValue, Null
     evaluation.py  evaluate(): a request (action, resource, context keys, principal) against policies
+    key_policy.py  evaluate_with_key_policy(): KMS's rules, where the key policy must consent
 """
 
 from sagecraft.security.policy.document import MalformedPolicyDocument, PolicyDocument, Statement, parse_policy
@@ -16,6 +17,7 @@ from sagecraft.security.policy.evaluation import (
     NamedPolicy,
     evaluate,
 )
+from sagecraft.security.policy.key_policy import evaluate_with_key_policy
 
 __all__ = [
     "AuthorizationRequest",
@@ -26,5 +28,6 @@ __all__ = [
     "PolicyDocument",
     "Statement",
     "evaluate",
+    "evaluate_with_key_policy",
     "parse_policy",
 ]

@@ -98,6 +98,11 @@ def _applicable(policy: NamedPolicy, request: AuthorizationRequest) -> list[Stat
     ]
 
 
+def applicable_statements(policy: NamedPolicy, request: AuthorizationRequest) -> list[Statement]:
+    """The statements of ``policy`` that apply to ``request`` (action, resource, principal, conditions)."""
+    return _applicable(policy, request)
+
+
 def evaluate(request: AuthorizationRequest, identity: Sequence[NamedPolicy] = (),
              resource: NamedPolicy | None = None, boundary: Sequence[NamedPolicy] | None = None,
              session: Sequence[NamedPolicy] | None = None) -> EvaluationResult:

@@ -41,6 +41,7 @@ class CaptureSettings:
     capture_output: bool
     csv_types: frozenset[str]
     json_types: frozenset[str]
+    kms_key_id: str | None = None  # capture files are written SSE-KMS with it
 
     @classmethod
     def of(cls, config: dict[str, Any] | None) -> CaptureSettings | None:
@@ -53,7 +54,7 @@ class CaptureSettings:
         return cls(float(config.get("InitialSamplingPercentage", 100)), bucket, prefix.strip("/"),
                    "Input" in modes, "Output" in modes,
                    frozenset(t.lower() for t in header.get("CsvContentTypes") or ()),
-                   frozenset(t.lower() for t in header.get("JsonContentTypes") or ()))
+                   frozenset(t.lower() for t in header.get("JsonContentTypes") or ()), config.get("KmsKeyId") or None)
 
     def sampled(self) -> bool:
         return self.percentage >= 100 or random.random() * 100 < self.percentage
@@ -138,7 +139,7 @@ class CaptureWriter:
         self._thread.join(30)
 
     def _run(self) -> None:
-        batches: dict[tuple[str, str, str, str, str], list[tuple[float, str]]] = defaultdict(list)
+        batches: dict[tuple[str, str, str, str, str, str | None], list[tuple[float, str]]] = defaultdict(list)
         buffered = 0
         deadline = time.monotonic() + self.flush_seconds
         while True:
@@ -151,7 +152,8 @@ class CaptureWriter:
                 return
             if isinstance(item, Capture):
                 hour = time.strftime("%Y%m%d%H", time.gmtime(item.when))
-                key = (item.settings.bucket, item.settings.prefix, item.endpoint, item.variant, hour)
+                key = (item.settings.bucket, item.settings.prefix, item.endpoint, item.variant, hour,
+                       item.settings.kms_key_id)
                 try:
                     batches[key].append((item.when, record(item)))
                     buffered += 1
@@ -162,14 +164,15 @@ class CaptureWriter:
                 buffered = 0
                 deadline = time.monotonic() + self.flush_seconds
 
-    def _flush(self, batches: dict[tuple[str, str, str, str, str], list[tuple[float, str]]]) -> None:
-        for (bucket, prefix, endpoint, variant, _), lines in batches.items():
+    def _flush(self, batches: dict[tuple[str, str, str, str, str, str | None], list[tuple[float, str]]]) -> None:
+        for (bucket, prefix, endpoint, variant, _, kms_key_id), lines in batches.items():
             if not lines:
                 continue
             key = object_key(prefix, endpoint, variant, lines[0][0])
             body = ("\n".join(line for _, line in lines) + "\n").encode()
             try:
-                self.objects.put_object(bucket, key, body, ObjectMeta(content_type="application/jsonlines"))
+                sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+                self.objects.put_object(bucket, key, body, ObjectMeta(content_type="application/jsonlines", sse=sse))
             except Exception as error:
                 log.warning("could not write %d capture records of endpoint %s to s3://%s/%s: %s", len(lines),
                             endpoint, bucket, key, error)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagecraft.services.kms.models import key_id_of
+
 # SageMaker's name parameters → ARN resource types (resource names are lower-cased in ARNs).
 SAGEMAKER_RESOURCES = {
     "TrainingJobName": "training-job", "ProcessingJobName": "processing-job", "TransformJobName": "transform-job",
@@ -26,6 +28,7 @@ _VERBS = re.compile(r"^(Create|Describe|Delete|Update|Stop|Start|List|Retry|Send
 SERVICE_PRINCIPALS = {"sagemaker": "sagemaker.amazonaws.com", "glue": "glue.amazonaws.com",
                       "athena": "athena.amazonaws.com"}
 _SAGEMAKER_FAMILY = ("sagemaker", "sagemaker-runtime", "sagemaker-featurestore-runtime", "sagemaker-metrics")
+SAGEMAKER_FAMILY = _SAGEMAKER_FAMILY  # services whose resources carry SageMaker tags
 _PREFIXES = {"application-autoscaling": "application-autoscaling", "cloudtrail": "cloudtrail"}
 
 
@@ -139,6 +142,9 @@ def _s3_checks(operation: str, params: dict) -> list[Check]:
         "ListMultipartUploads": ("s3:ListBucketMultipartUploads", bucket_arn),
         "ListObjectVersions": ("s3:ListBucketVersions", bucket_arn),
         "DeleteObjects": ("s3:DeleteObject", f"{bucket_arn}/*"),
+        "PutBucketEncryption": ("s3:PutEncryptionConfiguration", bucket_arn),
+        "GetBucketEncryption": ("s3:GetEncryptionConfiguration", bucket_arn),
+        "DeleteBucketEncryption": ("s3:PutEncryptionConfiguration", bucket_arn),  # AWS has no Delete action
     }
     object_actions = {
         "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject", "GetObjectAttributes": "s3:GetObject",
@@ -193,6 +199,8 @@ def checks_for(service: str, operation: str, params: dict, region: str, account:
         return [Check(f"logs:{operation}", resource)]
     if service == "kms":
         key = params.get("KeyId") or params.get("TargetKeyId") or params.get("DestinationKeyId") or ""
+        if not key and key_id_of(params.get("CiphertextBlob")):  # Decrypt: the key the ciphertext names
+            key = key_id_of(params["CiphertextBlob"]) or ""
         if key and not key.startswith("arn:"):
             key = f"arn:aws:kms:{region}:{account}:{'' if key.startswith('alias/') else 'key/'}{key}"
         return [Check(f"kms:{operation}", key or "*", _tag_context(params))]

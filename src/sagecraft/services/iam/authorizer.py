@@ -24,12 +24,19 @@ from dataclasses import dataclass
 
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import AccessDenied
-from sagecraft.security.policy import AuthorizationRequest, NamedPolicy, evaluate, parse_policy
+from sagecraft.security.policy import (
+    AuthorizationRequest,
+    NamedPolicy,
+    evaluate,
+    evaluate_with_key_policy,
+    parse_policy,
+)
 from sagecraft.security.policy.evaluation import denial_message
 from sagecraft.services.iam import repository
-from sagecraft.services.iam.actions import checks_for
+from sagecraft.services.iam.actions import SAGEMAKER_FAMILY, checks_for
 from sagecraft.services.iam.models import IamPrincipal
 from sagecraft.services.iam.policies import EffectivePolicies, IamPolicies, parsed
+from sagecraft.services.iam.resource_tags import ResourceTags, TaggedContext
 from sagecraft.services.iam.service import IamService
 from sagecraft.services.iam.simulator import principal_context
 
@@ -67,11 +74,18 @@ def role_of_session(arn: str) -> str | None:
     return f"arn:aws:iam::{account}:role/{rest.split('/', 1)[0]}"
 
 
+def _resource(resource: str, policy: NamedPolicy | None) -> str:
+    """A key named by its alias is authorized as the key itself (its policy is named by its ARN)."""
+    return policy.name if policy is not None and policy.kind == "key" else resource
+
+
 class Authorizer:
     def __init__(self, iam: IamService, policies: IamPolicies,
                  resource_policies: ResourcePolicies = lambda resource: None,
-                 session_policies: SessionPolicies = lambda access_key_id: None) -> None:
+                 session_policies: SessionPolicies = lambda access_key_id: None,
+                 resource_tags: ResourceTags = lambda resource: None) -> None:
         self.iam = iam
+        self.resource_tags = resource_tags
         self.policies = policies
         self.resource_policies = resource_policies
         self.session_policies = session_policies
@@ -88,7 +102,7 @@ class Authorizer:
     def authorize(self, context: RequestContext, service: str, operation: str, params: dict) -> None:
         caller = context.principal.arn
         if is_root(caller):
-            if service == "s3":  # a bucket policy's Deny binds the root too
+            if service in ("s3", "kms"):  # a bucket policy's Deny binds the root too; a key policy must consent
                 self._check_root(context, service, operation, params)
             return
         checks = checks_for(service, operation, params, context.region, context.account_id)
@@ -102,12 +116,18 @@ class Authorizer:
             if check.action == "iam:PassRole" and not unrestricted and not self._known_role(check.resource):
                 raise AccessDenied(f"User: {caller} is not authorized to perform: iam:PassRole on resource: "
                                    f"{check.resource} because the role does not exist in IAM")
+            keys = {**base, **check.context}
+            if service in SAGEMAKER_FAMILY:  # conditions on the resource's tags read them when asked
+                keys = TaggedContext(keys, check.resource, self.resource_tags)
             request = AuthorizationRequest(
-                action=check.action, resource=check.resource, principal_arn=caller,
-                principal_account=context.account_id, context={**base, **check.context},
-                role_arn=subject.role_arn)
+                action=check.action, resource=_resource(check.resource, resource_policy), principal_arn=caller,
+                principal_account=context.account_id, context=keys, role_arn=subject.role_arn)
             policies = subject.policies or EffectivePolicies((), None)
-            result = evaluate(request, policies.identity, resource_policy, policies.boundary, subject.session)
+            if resource_policy is not None and resource_policy.kind == "key":
+                result = evaluate_with_key_policy(request, policies.identity, resource_policy, policies.boundary,
+                                                  subject.session)
+            else:
+                result = evaluate(request, policies.identity, resource_policy, policies.boundary, subject.session)
             if not result.allowed:
                 raise AccessDenied(denial_message(request, result))
 
@@ -117,10 +137,13 @@ class Authorizer:
             if resource_policy is None:
                 continue
             request = AuthorizationRequest(
-                action=check.action, resource=check.resource, principal_arn=context.principal.arn,
-                principal_account=context.account_id, is_root=True,
+                action=check.action, resource=_resource(check.resource, resource_policy),
+                principal_arn=context.principal.arn, principal_account=context.account_id, is_root=True,
                 context={**self._context(context, _ROOT), **check.context})
-            result = evaluate(request, (), resource_policy)
+            if resource_policy.kind == "key":
+                result = evaluate_with_key_policy(request, (), resource_policy)
+            else:
+                result = evaluate(request, (), resource_policy)
             if not result.allowed:
                 raise AccessDenied(denial_message(request, result))
 

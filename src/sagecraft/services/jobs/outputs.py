@@ -37,27 +37,30 @@ def upload_training(store: ObjectStore, job: Job, instance_dirs: list[Path]) -> 
     base = S3Uri.parse(output["S3OutputPath"]).child(job.name, "output")
     models = [toolkit.host_path(d, toolkit.MODEL_DIR) for d in instance_dirs]
     data = [toolkit.host_path(d, toolkit.OUTPUT_DATA_DIR) for d in instance_dirs]
+    kms_key_id = output.get("KmsKeyId") or None  # artifacts are written SSE-KMS with it
     if (output.get("CompressionType") or "GZIP") == "NONE":
         for folder in reversed(models):  # the first instance's files are written last and win
-            upload_folder(store, folder, base.child("model"))
+            upload_folder(store, folder, base.child("model"), kms_key_id)
     else:
-        _upload_tar(store, models, base.child("model.tar.gz"))
+        _upload_tar(store, models, base.child("model.tar.gz"), kms_key_id)
     if any(files_under(folder) for folder in data):
-        _upload_tar(store, data, base.child("output.tar.gz"))
+        _upload_tar(store, data, base.child("output.tar.gz"), kms_key_id)
 
 
 def upload_processing(store: ObjectStore, job: Job, instance_dirs: list[Path]) -> None:
-    for output in (job.request.get("ProcessingOutputConfig") or {}).get("Outputs") or []:
+    config = job.request.get("ProcessingOutputConfig") or {}
+    for output in config.get("Outputs") or []:
         s3 = output["S3Output"]
         for instance_dir in reversed(instance_dirs):
-            upload_folder(store, toolkit.host_path(instance_dir, s3["LocalPath"]), S3Uri.parse(s3["S3Uri"]))
+            upload_folder(store, toolkit.host_path(instance_dir, s3["LocalPath"]), S3Uri.parse(s3["S3Uri"]),
+                          config.get("KmsKeyId") or None)
 
 
-def _upload_tar(store: ObjectStore, folders: list[Path], uri: S3Uri) -> None:
+def _upload_tar(store: ObjectStore, folders: list[Path], uri: S3Uri, kms_key_id: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sagecraft-upload-") as scratch:
         archive = Path(scratch) / uri.key.rsplit("/", 1)[-1]
         tar_folders(folders, archive)
-        upload_file(store, archive, uri, content_type="application/x-tar")
+        upload_file(store, archive, uri, content_type="application/x-tar", kms_key_id=kms_key_id)
 
 
 # ---- how it ended ---------------------------------------------------------------------------------

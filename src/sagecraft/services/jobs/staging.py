@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from sagecraft.core.errors import AwsError
 from sagecraft.storage.objects.base import BucketNotFound, ObjectMeta, ObjectNotFound, ObjectStore
 
 _S3_URI = re.compile(r"^(?:s3|https)://([^/]+)/?(.*)$", re.DOTALL)
@@ -194,17 +195,22 @@ def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def upload_file(store: ObjectStore, path: Path, uri: S3Uri, content_type: str = "binary/octet-stream") -> None:
+def upload_file(store: ObjectStore, path: Path, uri: S3Uri, content_type: str = "binary/octet-stream",
+                kms_key_id: str | None = None) -> None:
+    """``kms_key_id`` (an output's KmsKeyId): the object is written SSE-KMS with that key."""
+    sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
     try:
-        store.put_object(uri.bucket, uri.key, str(path), ObjectMeta(content_type=content_type))
+        store.put_object(uri.bucket, uri.key, str(path), ObjectMeta(content_type=content_type, sse=sse))
     except BucketNotFound:
         raise StagingError(f"Cannot upload to {uri}: the bucket {uri.bucket} does not exist.") from None
+    except AwsError as error:  # e.g. KMS.DisabledException for the output's key
+        raise StagingError(f"Cannot upload to {uri}: {error.code}: {error.message}") from None
 
 
-def upload_folder(store: ObjectStore, root: Path, uri: S3Uri) -> int:
+def upload_folder(store: ObjectStore, root: Path, uri: S3Uri, kms_key_id: str | None = None) -> int:
     count = 0
     for path in files_under(root):
-        upload_file(store, path, uri.child(path.relative_to(root).as_posix()))
+        upload_file(store, path, uri.child(path.relative_to(root).as_posix()), kms_key_id=kms_key_id)
         count += 1
     return count
 

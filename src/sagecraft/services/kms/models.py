@@ -51,6 +51,13 @@ class Blob:
         return cls(key_id, index, data[HEADER_BYTES:])
 
 
+def key_id_of(blob: object) -> str | None:
+    """The key a ciphertext blob names (None: not one of ours), for authorizing Decrypt by its key."""
+    if not isinstance(blob, bytes | bytearray) or len(blob) <= HEADER_BYTES or not blob.startswith(MAGIC):
+        return None
+    return str(uuid.UUID(bytes=bytes(blob[len(MAGIC):len(MAGIC) + 16])))
+
+
 def associated_data(key_id: str, encryption_context: dict[str, str] | None) -> bytes:
     """What GCM authenticates beside the payload: the key and the encryption context (order-free)."""
     return json.dumps([key_id, sorted((encryption_context or {}).items())], separators=(",", ":")).encode()

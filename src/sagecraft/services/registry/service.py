@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from sagecraft.core.errors import ConflictException, ValidationException
+from sagecraft.security.policy import MalformedPolicyDocument, parse_policy
 from sagecraft.services.registry import repository as repo
 from sagecraft.services.registry.models import (
     GROUP_ARN_RE,
@@ -120,6 +121,10 @@ class RegistryService:
             raise ValidationException("The ResourcePolicy is not valid JSON.") from None
         if not isinstance(parsed, dict) or "Statement" not in parsed:
             raise ValidationException("The ResourcePolicy must be a JSON policy document with a Statement.")
+        try:  # enforced as a resource-based policy (services/registry/policies.py): it must be one
+            parse_policy(parsed, "resource")
+        except MalformedPolicyDocument as error:
+            raise ValidationException(f"The ResourcePolicy is not a valid resource policy: {error.message}") from None
         group = self.get_group(account_id, region, name)
         with self.store.write() as db:
             repo.update_group(db, group.id, {"policy": policy})

@@ -129,3 +129,9 @@ def operation_aborted() -> AwsError:
     """An object changed under a request that had already looked at it."""
     return _error("OperationAborted", 409, "A conflicting conditional operation is currently in progress against "
                   "this resource. Please try again.")
+
+
+def object_corrupted(key: str) -> AwsError:
+    """An encrypted object whose stored bytes no longer authenticate: S3 never serves wrong bytes."""
+    return _error("InternalError", 500, f"The stored bytes of {key} failed their integrity check: the object "
+                  "was altered at rest and cannot be read.")

@@ -8,10 +8,13 @@ from xml.sax.saxutils import escape
 
 from sagecraft.api.protocols.http import HttpResponse
 from sagecraft.core.context import RequestContext
+from sagecraft.core.errors import AwsError
 from sagecraft.services.s3 import errors
+from sagecraft.services.s3.bucket_encryption import BucketEncryption
 from sagecraft.services.s3.bucket_policies import BucketPolicies
 from sagecraft.services.s3.conditions import parse_copy_source
 from sagecraft.services.s3.multipart import MultipartService
+from sagecraft.services.s3.provider_encryption import EncryptionOperations, KeyAccess
 from sagecraft.services.s3.provider_listing import ListingOperations
 from sagecraft.services.s3.provider_multipart import MultipartOperations
 from sagecraft.services.s3.provider_policy import PolicyOperations
@@ -30,7 +33,7 @@ from sagecraft.storage.objects.base import ObjectStore
 XML_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
-class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
+class S3Provider(ListingOperations, MultipartOperations, PolicyOperations, EncryptionOperations):
     service_name = "s3"
     xml_namespace = XML_NAMESPACE
     # Operations that may read or write many bytes or rows run in worker threads; the rest (small
@@ -53,10 +56,14 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
         "UploadPartCopy": "CopyPartResult",
     }
 
-    def __init__(self, store: ObjectStore, account_id: str, bucket_policies: BucketPolicies) -> None:
+    def __init__(self, store: ObjectStore, account_id: str, bucket_policies: BucketPolicies,
+                 bucket_encryption: BucketEncryption, key_access: KeyAccess | None = None) -> None:
         self.service = S3Service(store, account_id)
         self.multipart = MultipartService(self.service)
         self.bucket_policies = bucket_policies
+        self.bucket_encryption = bucket_encryption
+        if key_access is not None:
+            self.key_access = key_access
 
     def close(self) -> None:
         self.service.store.close()
@@ -90,6 +97,7 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
     def delete_bucket(self, context: RequestContext, params: dict) -> dict:
         self.service.delete_bucket(params["Bucket"], params.get("ExpectedBucketOwner"))
         self.bucket_policies.delete(params["Bucket"])  # a new bucket of that name starts without one
+        self.bucket_encryption.delete(params["Bucket"])
         return {}
 
     def get_bucket_location(self, context: RequestContext, params: dict) -> HttpResponse:
@@ -106,6 +114,8 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
     def put_object(self, context: RequestContext, params: dict) -> dict:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
         body = params["Body"]
+        self.refuse_customer_keys(params)
+        self.check_write_key(context, params, params["Bucket"])
         info = self.service.put_object(params["Bucket"], params["Key"], body, object_write(params, body))
         return {"ETag": info.etag, **checksum_members(info.meta.checksums, info.meta.checksum_type),
                 **sse_members(info.meta)}
@@ -118,6 +128,7 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
 
     def _read(self, context: RequestContext, params: dict, head: bool) -> dict | HttpResponse:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
+        self.refuse_customer_keys(params)
         read_one = self.service.head_object if head else self.service.get_object
         try:
             read = read_one(params["Bucket"], params["Key"], conditions(params), range_header=params.get("Range"),
@@ -125,6 +136,14 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
                             with_checksums=(params.get("ChecksumMode") or "").upper() == "ENABLED")
         except errors.NotModified as error:
             return HttpResponse(304, {"x-amz-request-id": context.request_id, **error.headers}, b"")
+        if not head:
+            try:
+                self.check_read_key(context, read.info.meta)
+            except AwsError:
+                close = getattr(read.body, "close", None)
+                if close is not None:
+                    close()
+                raise
         output = object_members(read, params)
         if not head:
             output["Body"] = read.body
@@ -157,6 +176,9 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations):
         if directive not in ("COPY", "REPLACE"):
             raise errors.invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive)
         source = parse_copy_source(params["CopySource"])
+        self.refuse_customer_keys(params)
+        self.check_read_key(context, self.service.head(source.bucket, source.key).meta)
+        self.check_write_key(context, params, params["Bucket"])
         info = self.service.copy_object(source, params["Bucket"], params["Key"], object_write(params),
                                         replace_metadata=directive == "REPLACE",
                                         source_conditions=conditions(params, "CopySource"))

@@ -24,6 +24,8 @@ class MultipartOperations:
 
     def create_multipart_upload(self, context: RequestContext, params: dict) -> dict:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
+        self.refuse_customer_keys(params)
+        self.check_write_key(context, params, params["Bucket"])
         upload = self.multipart.create(params["Bucket"], params["Key"], object_write(params),
                                        params.get("ChecksumType"))
         out = {"Bucket": upload.bucket, "Key": upload.key, "UploadId": upload.upload_id, **sse_members(upload.meta)}
@@ -36,6 +38,8 @@ class MultipartOperations:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
         body = params["Body"]
         write = object_write(params, body)
+        upload = self.multipart.upload(params["Bucket"], params["Key"], params["UploadId"])
+        self.check_read_key(context, upload.meta)  # AWS asks kms:Decrypt of SSE-KMS uploads' parts
         upload, part = self.multipart.upload_part(params["Bucket"], params["Key"], params["UploadId"],
                                                   params["PartNumber"], body, write)
         return {"ETag": part.etag, **checksum_members(_visible(upload, part) | write.checksums),
@@ -44,6 +48,7 @@ class MultipartOperations:
     def upload_part_copy(self, context: RequestContext, params: dict) -> dict:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
         source = parse_copy_source(params["CopySource"])
+        self.check_read_key(context, self.service.head(source.bucket, source.key).meta)
         upload, part = self.multipart.upload_part_copy(
             params["Bucket"], params["Key"], params["UploadId"], params["PartNumber"], source,
             params.get("CopySourceRange"), conditions(params, "CopySource"))

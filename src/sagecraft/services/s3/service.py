@@ -16,6 +16,7 @@ from sagecraft.services.s3.conditions import (
     check_write,
     parse_range,
 )
+from sagecraft.services.s3.encrypted_store import ObjectCorrupted
 from sagecraft.services.s3.integrity import (
     DEFAULT_ALGORITHM,
     body_checksum,
@@ -24,7 +25,6 @@ from sagecraft.services.s3.integrity import (
     verify_content_md5,
 )
 from sagecraft.services.s3.models import (
-    DEFAULT_SSE,
     MAX_PUT_SIZE,
     ByteRange,
     Conditions,
@@ -65,6 +65,8 @@ def translated(bucket: str = "", key: str = "", upload_id: str = "") -> Iterator
         raise errors.bucket_not_empty(bucket) from None
     except store_errors.PartMismatch as error:
         raise errors.invalid_part(upload_id, error.number, error.etag) from None
+    except ObjectCorrupted:
+        raise errors.object_corrupted(key) from None
 
 
 class S3Service:
@@ -204,6 +206,10 @@ class S3Service:
             return {}, None
         return dict(info.meta.checksums), info.meta.checksum_type
 
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        with translated(bucket, key):
+            return self.store.head_object(bucket, key)
+
     def delete_object(self, bucket: str, key: str) -> None:
         with translated(bucket, key):
             self.store.delete_object(bucket, key)
@@ -272,9 +278,9 @@ class S3Service:
 
 
 def with_default_sse(meta: ObjectMeta) -> dict[str, str]:
-    sse = dict(meta.sse)
-    sse.setdefault("ServerSideEncryption", DEFAULT_SSE)
-    return sse
+    """The encryption a write asked for. None asked: the store applies the bucket's default, and
+    the object is reported as SSE-S3 (wire.sse_members), as S3 reports every object."""
+    return dict(meta.sse)
 
 
 def body_md5(body: Any) -> str | None:

@@ -15,7 +15,8 @@ from sagecraft.api.protocols.http import HttpResponse
 from sagecraft.api.protocols.rest import output_headers
 from sagecraft.core.context import RequestContext
 from sagecraft.services.s3 import errors
-from sagecraft.services.s3.models import Conditions, ObjectRead, ObjectWrite
+from sagecraft.services.s3.encrypted_store import public_sse
+from sagecraft.services.s3.models import DEFAULT_SSE, Conditions, ObjectRead, ObjectWrite
 from sagecraft.storage.objects.base import ObjectInfo, ObjectMeta
 
 _NOT_CHECKSUMS = ("ChecksumAlgorithm", "ChecksumType", "ChecksumMode")
@@ -73,8 +74,11 @@ def conditions(params: dict, prefix: str = "") -> Conditions:
 
 
 def sse_members(meta: ObjectMeta) -> dict:
-    out: dict = {}
-    for name, value in meta.sse.items():
+    """x-amz-server-side-encryption and friends (SSE-S3 for objects written without any)."""
+    out: dict = {"ServerSideEncryption": DEFAULT_SSE}
+    for name, value in public_sse(meta.sse).items():
+        if name == "SSEKMSEncryptionContext":
+            continue
         out[name] = value == "true" if name == "BucketKeyEnabled" else value
     return out
 

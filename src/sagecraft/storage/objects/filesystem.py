@@ -41,7 +41,7 @@ from sagecraft.storage.objects.multipart import MultipartMixin
 log = logging.getLogger("sagecraft.storage.objects")
 
 _CLEAN_MARK = "clean-shutdown"
-_LIST_COLUMNS = "key, size, etag, modified, storage_class, checksums, checksum_type"
+_LIST_COLUMNS = "key, size, etag, modified, storage_class, checksums, checksum_type, sse"  # sse: encrypted sizes
 
 
 class FilesystemObjectStore(MultipartMixin):
@@ -173,6 +173,28 @@ class FilesystemObjectStore(MultipartMixin):
                     raise
         raise AssertionError("unreachable")
 
+    def link_object(self, bucket: str, key: str, directory: Path) -> list[Path]:
+        """Hard links to the object's bytes in ``directory`` (one file per part, in order), for a
+        reader that wants them in place without a copy. Blobs are immutable, so a link keeps the
+        bytes of this version even if the object is overwritten or deleted meanwhile. Raises
+        OSError (e.g. EXDEV) where links cannot be made; the caller copies then."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            segments = segments_of(self._object_row(bucket, key))
+            made: list[Path] = []
+            try:
+                for number, (name, _size) in enumerate(segments):
+                    target = directory / f"{number:05d}"
+                    os.link(self.blobs.path(name), target)
+                    made.append(target)
+                return made
+            except FileNotFoundError:  # overwritten between our read of the row and the link
+                for path in made:
+                    path.unlink(missing_ok=True)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def delete_object(self, bucket: str, key: str) -> bool:
         with self.index.write() as conn:
             row = conn.execute(f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
@@ -264,7 +286,7 @@ class FilesystemObjectStore(MultipartMixin):
 
 
 def _listed(bucket: str, row: tuple) -> ObjectInfo:
-    key, size, etag, modified, storage_class, checksums, checksum_type = row
+    key, size, etag, modified, storage_class, checksums, checksum_type, sse = row
     meta = ObjectMeta(storage_class=storage_class, checksums=json.loads(checksums) if checksums != "{}" else {},
-                      checksum_type=checksum_type)
+                      checksum_type=checksum_type, sse=json.loads(sse) if sse != "{}" else {})
     return ObjectInfo(bucket, key.decode(), size, etag, to_datetime(modified), meta)

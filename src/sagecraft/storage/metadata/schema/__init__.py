@@ -61,6 +61,7 @@ from sagecraft.storage.metadata.schema.platform import (
     log_events,
     log_groups,
     log_streams,
+    s3_bucket_encryption,
     s3_bucket_policies,
     sts_credentials,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "pipeline_executions",
     "pipeline_steps",
     "pipelines",
+    "s3_bucket_encryption",
     "s3_bucket_policies",
     "scalable_targets",
     "scaling_activities",

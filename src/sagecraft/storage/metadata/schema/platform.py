@@ -289,3 +289,13 @@ s3_bucket_policies = Table(
     Column("policy", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# --- security: S3 bucket default encryption (PutBucketEncryption's configuration) -------------------
+
+s3_bucket_encryption = Table(
+    "s3_bucket_encryption",
+    metadata,
+    Column("bucket", name_column(63), primary_key=True),
+    Column("configuration", Text, nullable=False),  # the ServerSideEncryptionConfiguration, as JSON
+    Column("updated_at", UtcDateTime, nullable=False),
+)
