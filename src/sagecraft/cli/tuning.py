@@ -82,18 +82,22 @@ def _trials(sm, name: str) -> list[dict[str, Any]]:
 
 def trials_table(description: dict[str, Any], trials: list[dict[str, Any]]) -> Table:
     """One row per trial: name, status, objective, tuned hyperparameters; the best is starred."""
-    objective = description["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
+    many = description.get("TrainingJobDefinitions") or []  # multi-algorithm: an objective per definition
+    objectives = [d["TuningObjective"] for d in many] or [
+        description["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]]
+    metrics = " / ".join(dict.fromkeys(o["MetricName"] for o in objectives))
     best = (description.get("BestTrainingJob") or {}).get("TrainingJobName")
     names = sorted({k for t in trials for k in t.get("TunedHyperParameters", {})})
-    table = Table(title=f"{description['HyperParameterTuningJobName']}: {objective['Type']} "
-                        f"{objective['MetricName']}", title_justify="left")
-    for column in ("", "Trial", "Status", objective["MetricName"], *names):
+    table = Table(title=f"{description['HyperParameterTuningJobName']}: {objectives[0]['Type']} {metrics}",
+                  title_justify="left")
+    for column in ("", "Trial", *(["Definition"] if many else []), "Status", metrics, *names):
         table.add_column(column, no_wrap=True)
     for trial in trials:
         value = (trial.get("FinalHyperParameterTuningJobObjectiveMetric") or {}).get("Value")
         tuned = trial.get("TunedHyperParameters", {})
         marker = "[bold green]★[/]" if trial["TrainingJobName"] == best else ""
-        table.add_row(marker, trial["TrainingJobName"], _styled(trial["TrainingJobStatus"]),
+        definition = [trial.get("TrainingJobDefinitionName", "")] if many else []
+        table.add_row(marker, trial["TrainingJobName"], *definition, _styled(trial["TrainingJobStatus"]),
                       "" if value is None else f"{value:.6g}", *(_short(tuned.get(n, "")) for n in names))
     return table
 

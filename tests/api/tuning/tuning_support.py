@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import tarfile
 import textwrap
@@ -97,3 +98,25 @@ def children(sm, name: str, **params) -> list[dict]:
         token = page.get("NextToken")
         if not token:
             return out
+
+
+def multi_algorithm_request(name: str, bucket: str, source: str, *, max_jobs: int = 4, parallel: int = 2,
+                            strategy: str = "Random") -> dict:
+    """Two definitions over the same script: "alpha" tunes xval (metric "objective"); "beta" tunes num
+    and mode (metric "beta-objective", read from the same line) and takes InstanceConfigs."""
+    single = tuning_request(name, bucket, source, strategy=strategy, max_jobs=max_jobs, parallel=parallel)
+    config = single["HyperParameterTuningJobConfig"]
+    objective, ranges = config.pop("HyperParameterTuningJobObjective"), config.pop("ParameterRanges")
+    alpha = {**single.pop("TrainingJobDefinition"), "DefinitionName": "alpha", "TuningObjective": objective,
+             "HyperParameterRanges": {"ContinuousParameterRanges": ranges["ContinuousParameterRanges"]}}
+    beta = {**copy.deepcopy(alpha), "DefinitionName": "beta",
+            "TuningObjective": {"Type": "Maximize", "MetricName": "beta-objective"},
+            "HyperParameterRanges": {"IntegerParameterRanges": ranges["IntegerParameterRanges"],
+                                     "CategoricalParameterRanges": ranges["CategoricalParameterRanges"]},
+            "AlgorithmSpecification": {**alpha["AlgorithmSpecification"], "MetricDefinitions": [
+                {"Name": "beta-objective", "Regex": METRICS[0]["Regex"]}]},
+            "StaticHyperParameters": {**alpha["StaticHyperParameters"], "xval": "0.3"},
+            "HyperParameterTuningResourceConfig": {"AllocationStrategy": "Prioritized", "InstanceConfigs": [
+                {"InstanceType": "ml.c5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 7},
+                {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5}]}}
+    return {**single, "TrainingJobDefinitions": [alpha, beta]}

@@ -23,7 +23,9 @@ def to_stop(progress: Progress, already: set[str]) -> list[ChildResult]:
         if child.status != "InProgress" or not child.values or child.name in already:
             continue
         epochs = len(child.values)
-        peers = [_running_average(c.values, epochs) for c in ended if len(c.values) >= epochs]
+        # Multi-algorithm tuning: a trial is compared with its own definition's (same metric).
+        peers = [_running_average(c.values, epochs) for c in ended
+                 if len(c.values) >= epochs and c.trial.definition == child.trial.definition]
         if len(peers) < MIN_PEERS:
             continue
         median = statistics.median(peers)

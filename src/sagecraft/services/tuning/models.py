@@ -31,19 +31,23 @@ def tuning_arn(region: str, account_id: str, name: str) -> str:
 
 @dataclass
 class Trial:
-    """One child training job: ``tuned`` as passed to it (strings), ``internal`` the sampler's values."""
+    """One child training job: ``tuned`` as passed to it (strings), ``internal`` the sampler's values,
+    ``definition`` the DefinitionName it was launched from (multi-algorithm tuning only)."""
 
     index: int
     name: str
     tuned: dict[str, str]
     internal: dict[str, Any]
+    definition: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "name": self.name, "tuned": self.tuned, "internal": self.internal}
+        out = {"index": self.index, "name": self.name, "tuned": self.tuned, "internal": self.internal}
+        return {**out, "definition": self.definition} if self.definition is not None else out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trial:
-        return cls(int(data["index"]), data["name"], dict(data["tuned"]), dict(data.get("internal") or {}))
+        return cls(int(data["index"]), data["name"], dict(data["tuned"]), dict(data.get("internal") or {}),
+                   data.get("definition"))
 
 
 @dataclass
@@ -85,7 +89,17 @@ class TuningJob:
 
     @property
     def objective(self) -> dict[str, str]:
+        """The objective (multi-algorithm: the first definition's; all share its Type)."""
+        if self.request.get("TrainingJobDefinitions"):
+            return self.request["TrainingJobDefinitions"][0]["TuningObjective"]
         return self.config["HyperParameterTuningJobObjective"]
+
+    def objective_of(self, trial: Trial) -> dict[str, str]:
+        """The objective a trial is judged by: its definition's."""
+        for definition in self.request.get("TrainingJobDefinitions") or []:
+            if definition.get("DefinitionName") == trial.definition:
+                return definition["TuningObjective"]
+        return self.objective
 
     @property
     def maximize(self) -> bool:

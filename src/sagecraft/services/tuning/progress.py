@@ -115,8 +115,10 @@ def best_summary(job: TuningJob, child: ChildResult | None) -> dict[str, Any] | 
 
 def summary(job: TuningJob, child: ChildResult) -> dict[str, Any]:
     """A HyperParameterTrainingJobSummary."""
+    objective = job.objective_of(child.trial)
     out: dict[str, Any] = {
-        "TrainingJobName": child.name, "TrainingJobArn": child.arn, "TuningJobName": job.name,
+        "TrainingJobDefinitionName": child.trial.definition, "TrainingJobName": child.name,
+        "TrainingJobArn": child.arn, "TuningJobName": job.name,
         "CreationTime": child.created_at, "TrainingStartTime": child.started_at,
         "TrainingEndTime": child.ended_at, "TrainingJobStatus": child.status if child.status != "Pending"
         else "InProgress", "TunedHyperParameters": dict(child.trial.tuned), "FailureReason": child.failure_reason,
@@ -124,7 +126,7 @@ def summary(job: TuningJob, child: ChildResult) -> dict[str, Any]:
     }
     if child.objective is not None:
         out["FinalHyperParameterTuningJobObjectiveMetric"] = {
-            "Type": job.objective["Type"], "MetricName": job.objective["MetricName"], "Value": child.objective}
+            "Type": objective["Type"], "MetricName": objective["MetricName"], "Value": child.objective}
     return {k: v for k, v in out.items() if v is not None}
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import ValidationException
+from sagecraft.core.paging import page
 from sagecraft.services.tuning.models import TuningJob, TuningStatus
 from sagecraft.services.tuning.progress import Progress, best_summary, sort_summaries, summary
-from sagecraft.services.tuning.service import TuningService, page
+from sagecraft.services.tuning.service import TuningService
 
 TAGS_PAGE = 50
 EMPTY_COUNTERS = {

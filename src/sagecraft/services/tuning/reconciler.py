@@ -17,7 +17,7 @@ from typing import Any
 
 from sagecraft.core.errors import ClientError, ResourceInUse
 from sagecraft.services.jobs.service import JobKind
-from sagecraft.services.tuning import early_stopping, hyperband, requests, strategies, warm_start
+from sagecraft.services.tuning import definitions, early_stopping, hyperband, requests, strategies, warm_start
 from sagecraft.services.tuning import repository as repo
 from sagecraft.services.tuning.models import ChildResult, Trial, TuningJob, TuningStatus
 from sagecraft.services.tuning.progress import TERMINAL, Progress, final_failure, finish_reason
@@ -112,7 +112,8 @@ class TuningReconciler:
             extra = {"converged_at": self.service.clock().isoformat()} if finishing == "converged" else {}
             self._save(job, {"state": {**job.state, "finishing": finishing, **extra}})
         final = TuningStatus.STOPPED if finishing == "runtime" else TuningStatus.COMPLETED
-        failure = final_failure(progress, job.objective["MetricName"]) if final is TuningStatus.COMPLETED else None
+        metrics = ", ".join(sorted({d.objective["MetricName"] for d in definitions.of(job.request)}))
+        failure = final_failure(progress, metrics) if final is TuningStatus.COMPLETED else None
         self._wind_down(job, progress, TuningStatus.IN_PROGRESS,
                         TuningStatus.FAILED if failure else final, failure)
 
@@ -120,7 +121,7 @@ class TuningReconciler:
         strategy = job.config["Strategy"]
         limit = job.limits.get("MaxNumberOfTrainingJobs")
         if strategy == "Grid":
-            size = strategies.grid_size(job.config.get("ParameterRanges") or {})
+            size = definitions.grid_size(definitions.of(job.request))
             return min(size, limit) if limit else size
         return int(limit)
 
@@ -132,18 +133,26 @@ class TuningReconciler:
         parallel = int(job.limits["MaxParallelTrainingJobs"])
         results = {c.trial.index: c.objective for c in progress.children}
         trials = list(job.trials)
-        seeds: list = warm_start.history(job.config.get("ParameterRanges") or {}, job.state)
+        strategy, found = job.config["Strategy"], definitions.of(job.request)
+        seeds: list = warm_start.history(found[0].ranges, job.state)  # warm start has a single definition
         while running < parallel and len(trials) < self._max_jobs(job):
             index = len(trials)
+            picked = definitions.pick(strategy, found, index)
+            if picked is None:
+                break
+            definition, position = picked
+            # The sampler models the ended trials of the same definition only (its own ranges).
             history = seeds + [(t.internal, results.get(t.index)) for t in trials
-                       if t.index in results and progress.children[t.index].status in TERMINAL]
+                               if t.definition == definition.name and t.index in results
+                               and progress.children[t.index].status in TERMINAL]
             seed = int(job.config.get("RandomSeed") or 0)
-            suggestion = strategies.suggest(job.config["Strategy"], job.config.get("ParameterRanges") or {}, seed,
-                                            index, job.maximize, history)
+            suggestion = strategies.suggest(strategy, definition.ranges, seed,
+                                            position if strategy == "Grid" else index, job.maximize, history)
             if suggestion is None:
                 break
             tuned, internal = suggestion
-            trial = Trial(index, f"{job.name}-{index + 1:03d}-{uuid.uuid4().hex[:8]}", tuned, internal)
+            trial = Trial(index, f"{job.name}-{index + 1:03d}-{uuid.uuid4().hex[:8]}", tuned, internal,
+                          definition.name)
             with self.service.store.write() as db:
                 saved = repo.update(db, job.id, TuningStatus.IN_PROGRESS.value,
                                     {"trials": [t.to_dict() for t in [*trials, trial]],
@@ -187,7 +196,7 @@ class TuningReconciler:
             child.status = "Stopping"
 
     def _create_child(self, job: TuningJob, trial: Trial) -> None:
-        request = requests.child_request(job.request, job.arn, trial.name, trial.tuned)
+        request = requests.child_request(job.request, job.arn, trial.name, trial.tuned, trial.definition)
         try:
             self.service.jobs.create(job.account_id, job.region, JobKind.TRAINING, request)
         except ResourceInUse:
@@ -219,12 +228,15 @@ class TuningReconciler:
         if live:
             self._snapshot(job)
             return
+        # The final status and the counters ListHyperParameterTuningJobs shows go in one write: written
+        # apart, a listing between the two showed an ended tuning job with a trial still in progress.
+        fresh = self.service.get_by_id(job.id) or job
+        counters = Progress(self.service.children(fresh), fresh.maximize).counters()
         now = self.service.clock()
         values: dict[str, Any] = {"status": final.value, "ended_at": now, "last_modified": now,
-                                  "failure_reason": failure}
+                                  "failure_reason": failure, "state": {**fresh.state, "counters": counters}}
         with self.service.store.write() as db:
             repo.update(db, job.id, expected.value, values)
-        self._snapshot(job)
 
     def _snapshot(self, job: TuningJob) -> None:
         """Counters for ListHyperParameterTuningJobs (Describe computes its own)."""

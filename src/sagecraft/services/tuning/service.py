@@ -7,20 +7,19 @@ the tuning job to Stopping with a compare-and-set; the reconciler stops its chil
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from sagecraft.core.errors import ResourceInUse, ResourceNotFound, ValidationException
+from sagecraft.core.paging import page
 from sagecraft.services.jobs.service import JobKind, JobsService, objective_values
 from sagecraft.services.jobs.validation import check_tags
+from sagecraft.services.tuning import definitions, requests, warm_start
 from sagecraft.services.tuning import repository as repo
-from sagecraft.services.tuning import requests, warm_start
 from sagecraft.services.tuning.models import ChildResult, TuningJob, TuningStatus, tuning_arn
 from sagecraft.services.tuning.progress import Progress
 from sagecraft.storage.metadata import MetadataStore
@@ -46,8 +45,10 @@ class TuningService:
         requests.check(request)
         check_tags(list(request.get("Tags") or []))
         arn = tuning_arn(region, account_id, name)
-        # The children's template must be a valid training job (role, buckets, image, channels).
-        self.jobs.check_training(requests.child_request(request, arn, f"{name}-001-00000000", {}))
+        # Each definition's children must be valid training jobs (role, buckets, image, channels).
+        for definition in definitions.of(request):
+            self.jobs.check_training(requests.child_request(request, arn, f"{name}-001-00000000", {},
+                                                            definition.name))
         state = {"warm_start": self._warm_start(account_id, region, request)} if request.get("WarmStartConfig") else {}
         now = self.clock()
         stored = copy.deepcopy({k: v for k, v in request.items() if k != "Tags"})
@@ -127,7 +128,6 @@ class TuningService:
 
     def children(self, job: TuningJob) -> list[ChildResult]:
         """Each trial's training job as it is now, with its objective value once it reported one."""
-        metric = job.objective["MetricName"]
         rejected = job.state.get("rejected") or {}
         early = set(job.state.get("early_stopped") or [])  # their last objective value counts
         out = []
@@ -140,7 +140,7 @@ class TuningService:
             except ValidationException:  # recorded, not created yet
                 out.append(ChildResult(trial, trial.name, None, "Pending"))
                 continue
-            value = None
+            value, metric = None, job.objective_of(trial)["MetricName"]
             if child.status.value == "Completed" or (child.status.value == "Stopped" and trial.name in early):
                 value = next((float(m["Value"]) for m in child.final_metrics if m["MetricName"] == metric), None)
             out.append(ChildResult(trial, child.name, child.arn, child.status.value, child.created_at,
@@ -201,27 +201,6 @@ class TuningService:
     def _changed(self, job_id: int) -> None:
         for listener in self.listeners:
             listener(job_id)
-
-
-def page(items: list, params: Mapping[str, Any], scope: str, default_size: int = 10) -> tuple[list, str | None]:
-    """One page of an in-memory listing; the token is the offset, tied to the listing's sort."""
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()))
-            if data["s"] != scope:
-                raise ValueError
-            start = int(data["o"])
-        except (ValueError, KeyError, TypeError):
-            raise ValidationException("Invalid pagination token: NextToken was not issued for this request.") \
-                from None
-    size = params.get("MaxResults") or default_size
-    chunk = items[start:start + size]
-    if start + size >= len(items):
-        return chunk, None
-    raw = json.dumps({"s": scope, "o": start + size}, separators=(",", ":")).encode()
-    return chunk, base64.urlsafe_b64encode(raw).decode()
 
 
 def _in_use(name: str) -> ResourceInUse:

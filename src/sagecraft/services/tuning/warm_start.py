@@ -48,6 +48,9 @@ def check(request: Mapping[str, Any], parents: list[TuningJob]) -> None:
         raise ResourceLimitExceeded(f"The parent tuning jobs' training jobs and this one's count against the limit "
                                     f"of {requests.MAX_TRAINING_JOBS} training jobs; together they are {launched}.")
     for parent in parents:
+        if parent.request.get("TrainingJobDefinitions"):
+            raise ValidationException(f"Warm start from the multi-algorithm tuning job {parent.name} is not "
+                                      "supported by Sagecraft yet.")
         if not parent.status.terminal:
             raise ValidationException(f"The parent tuning job {parent.name} is {parent.status.value}: a parent must "
                                       "be Completed, Stopped or Failed.")
