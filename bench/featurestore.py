@@ -22,6 +22,7 @@ import http.client
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from pathlib import Path
 import boto3
 import numpy as np
 import pandas as pd
+import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 from botocore.config import Config
@@ -281,7 +283,9 @@ def online_reads(c, bucket: str, features: pd.DataFrame, gets: int) -> None:
     )
 
 
-def ingest(url: str, keys: tuple[str, str], bucket: str, rows: int) -> None:
+def ingest(url: str, keys: tuple[str, str], bucket: str, rows: int, server_pid: int) -> None:
+    """FeatureGroup.ingest end to end, with the CPU each side spent (the server process's, and the
+    SDK's client processes') per row: on a 2-vCPU machine their sum bounds the rate."""
     script = f'''
 import time, numpy as np, pandas as pd, boto3, sagemaker
 from sagemaker.feature_store.feature_group import FeatureGroup
@@ -311,7 +315,12 @@ print("INGEST", elapsed, missing)
         "AWS_DEFAULT_REGION": "us-east-1",
         "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
     }
+    server_cpu = psutil.Process(server_pid).cpu_times()
+    client_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=3600)
+    server_after, client_after = psutil.Process(server_pid).cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_s = server_after.user - server_cpu.user + server_after.system - server_cpu.system
+    client_s = client_after.ru_utime - client_cpu.ru_utime + client_after.ru_stime - client_cpu.ru_stime
     line = [x for x in done.stdout.splitlines() if x.startswith("INGEST")]
     if not line:
         raise RuntimeError(done.stderr[-3000:])
@@ -323,7 +332,53 @@ print("INGEST", elapsed, missing)
         s=round(float(elapsed), 3),
         rows_per_s=round(rows / float(elapsed)),
         sampled_missing=int(missing),
+        # whole script (imports, group creation, the sampled reads included): an upper bound per row
+        server_cpu_ms_per_row=round(server_s / rows * 1e3, 3),
+        client_cpu_ms_per_row=round(client_s / rows * 1e3, 3),
     )
+
+
+def client_floor(calls: int = 2000) -> None:
+    """What one boto3 PutRecord costs the client alone (CPU of building, signing, sending, parsing),
+    against a server that answers 200 {} at once: the SDK's ingest cannot beat cores / this."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Null(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_PUT
+
+        def log_message(self, *args) -> None:
+            pass
+
+    null = ThreadingHTTPServer(("127.0.0.1", 0), Null)
+    Thread(target=null.serve_forever, daemon=True).start()
+    client = boto3.client(
+        "sagemaker-featurestore-runtime",
+        endpoint_url=f"http://127.0.0.1:{null.server_port}",
+        region_name="us-east-1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+    )
+    record = [{"FeatureName": f"f{i}", "ValueAsString": str(0.5 + i)} for i in range(12)]
+    for _ in range(100):
+        client.put_record(FeatureGroupName="g", Record=record)
+    started = time.thread_time()
+    for _ in range(calls):
+        client.put_record(FeatureGroupName="g", Record=record)
+    emit(
+        bench="ingest-client-floor",
+        impl="boto3 put_record against a null server",
+        client_cpu_ms_per_call=round((time.thread_time() - started) / calls * 1e3, 3),
+    )
+    null.shutdown()
 
 
 def main() -> None:
@@ -334,7 +389,18 @@ def main() -> None:
     parser.add_argument("--ingest-rows", type=int, default=20_000)
     parser.add_argument("--gets", type=int, default=2000)
     parser.add_argument("--skip-feast", action="store_true")
+    parser.add_argument("--only-ingest", action="store_true", help="ingest (and its client floor) alone")
     args = parser.parse_args()
+    if args.only_ingest:
+        home = Path(tempfile.mkdtemp(prefix="sagecraft-bench-fs-"))
+        server, url, keys = start_sagecraft(home)
+        try:
+            clients(url, keys)["s3"].create_bucket(Bucket="bench-featurestore")
+            ingest(url, keys, "bench-featurestore", args.ingest_rows, server.process.pid)
+        finally:
+            server.stop()
+        client_floor()
+        return
     features = feast_common.make_feature_df(n_ent=args.entities, n_ts=args.timestamps)
     entities = feast_common.make_entity_df(n_rows=args.entity_rows, n_ent=args.entities, n_ts=args.timestamps)
     home = Path(tempfile.mkdtemp(prefix="sagecraft-bench-fs-"))
@@ -345,7 +411,7 @@ def main() -> None:
         c["s3"].create_bucket(Bucket=bucket)
         pit_join(c, bucket, features, entities)
         online_reads(c, bucket, features, args.gets)
-        ingest(url, keys, bucket, args.ingest_rows)
+        ingest(url, keys, bucket, args.ingest_rows, server.process.pid)
     finally:
         server.stop()
     if not args.skip_feast:

@@ -16,6 +16,7 @@ from sagecraft.services.athena.engine import Engine
 from sagecraft.services.athena.provider import AthenaProvider
 from sagecraft.services.athena.service import AthenaService
 from sagecraft.services.athena.tables import TableReader
+from sagecraft.services.featurestore.commit import GroupCommitter
 from sagecraft.services.featurestore.offline import OfflineWriter
 from sagecraft.services.featurestore.online import OnlineStore
 from sagecraft.services.featurestore.online_sqlite import SqliteOnlineStore
@@ -59,6 +60,12 @@ def featurestore_providers(
 ) -> FeatureStoreProviders:
     online = open_online_store(os.environ.get(ONLINE_URL_ENV, ""), settings.home)
     closers.append(online.close)
+    # Only a store that commits many writers in one transaction gets the group committer; the
+    # Redis store keeps its writes concurrent on worker threads.
+    batch = getattr(online, "apply_batch", None)
+    committer = GroupCommitter(batch) if batch is not None else None
+    if committer is not None:
+        closers.append(committer.close)  # closers run in reverse: before the store closes
     glue = GlueService(metadata, objects)
     groups = FeatureGroupService(metadata, online, glue, lambda bucket: objects.get_bucket(bucket) is not None)
 
@@ -82,7 +89,7 @@ def featurestore_providers(
     closers.append(athena.close)
     return FeatureStoreProviders(
         FeatureGroupProvider(groups),
-        FeatureStoreRuntimeProvider(RecordService(groups, online)),
+        FeatureStoreRuntimeProvider(RecordService(groups, online), committer),
         GlueProvider(glue),
         AthenaProvider(athena),
         offline,

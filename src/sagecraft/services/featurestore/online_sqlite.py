@@ -98,6 +98,13 @@ class SqliteOnlineStore(SqliteJournal):
         if mine.error is not None:
             raise mine.error
 
+    def apply_batch(self, changes: list[tuple[str, list[Write], list[tuple[str, str]]]]) -> list[BaseException | None]:
+        """Several writers' changes in one transaction (one disk sync); per change, its error or None."""
+        batch = [_Pending(key, writes, journal) for key, writes, journal in changes]
+        with self.lock:
+            self._commit(batch)
+        return [pending.error for pending in batch]
+
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             self.db.execute("BEGIN IMMEDIATE")

@@ -7,8 +7,8 @@ from typing import Any
 
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import ValidationException
+from sagecraft.core.paging import page
 from sagecraft.services.featurestore.models import FeatureGroup, FeatureGroupStatus
-from sagecraft.services.featurestore.paging import page
 from sagecraft.services.featurestore.service import FeatureGroupService
 
 SORT_KEYS = {

@@ -20,6 +20,8 @@ from sagecraft.services.featurestore.requests import check_ttl
 from sagecraft.services.featurestore.service import FeatureGroupService
 
 MAX_BATCH_IDENTIFIERS = 100
+# One store change: the group incarnation's key, its record writes, its offline journal rows.
+Change = tuple[str, list[Write], list[tuple[str, str]]]
 STORES = ("OnlineStore", "OfflineStore")
 
 
@@ -95,12 +97,16 @@ class RecordService:
             )
         return write, row
 
-    def put(self, account_id: str, region: str, params: Mapping[str, Any]) -> None:
+    def prepare_put(self, account_id: str, region: str, params: Mapping[str, Any]) -> Change:
+        """Validates a PutRecord: what to apply to the store (nothing is written yet)."""
         group = self.group(account_id, region, params["FeatureGroupName"])
         write, row = self._prepare(
             group, params["Record"], params.get("TargetStores"), params.get("TtlDuration"), self.clock()
         )
-        self.online.apply(group.store_key, [write], [(group.store_key, row)] if row else [])
+        return group.store_key, [write], [(group.store_key, row)] if row else []
+
+    def put(self, account_id: str, region: str, params: Mapping[str, Any]) -> None:
+        self.online.apply(*self.prepare_put(account_id, region, params))
 
     def batch_write(self, account_id: str, region: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Each entry validated on its own (its error reported, the others written); the valid ones
@@ -198,6 +204,10 @@ class RecordService:
         return out
 
     def delete(self, account_id: str, region: str, params: Mapping[str, Any]) -> None:
+        self.online.apply(*self.prepare_delete(account_id, region, params))
+
+    def prepare_delete(self, account_id: str, region: str, params: Mapping[str, Any]) -> Change:
+        """Validates a DeleteRecord: what to apply to the store (nothing is written yet)."""
         group = self.group(account_id, region, params["FeatureGroupName"])
         event_name = group.event_time_feature
         event_type = group.definitions_by_name[event_name]["FeatureType"]
@@ -227,7 +237,7 @@ class RecordService:
                     "is_deleted": True,
                 }
             )
-        self.online.apply(group.store_key, [write], [(group.store_key, row)] if row else [])
+        return group.store_key, [write], [(group.store_key, row)] if row else []
 
     def list_records(self, account_id: str, region: str, params: Mapping[str, Any]) -> dict[str, Any]:
         group = self._online_group(account_id, region, params["FeatureGroupName"])
