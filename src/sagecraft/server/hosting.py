@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sagecraft.config.settings import Settings
 from sagecraft.executors import RuntimeRegistry
+from sagecraft.services.hosting.async_inference import AsyncDispatcher, AsyncQueue
 from sagecraft.services.hosting.capture import CaptureWriter
 from sagecraft.services.hosting.fleet import FleetBuilder
 from sagecraft.services.hosting.metrics import InvocationMetrics, MetricsSink
@@ -34,5 +35,12 @@ def hosting_providers(settings: Settings, metadata: MetadataStore, objects: Obje
     metrics = InvocationMetrics(metrics_sink)
     metrics.start()
     closers.append(metrics.close)
+    queue = AsyncQueue(settings.home / "async-inference")
+    dispatcher_invoker = RuntimeProvider(service, reconciler, capture, metrics)  # its own loop and connections
+    dispatcher = AsyncDispatcher(queue, objects, lambda: dispatcher_invoker.invoke_queued,
+                                 dispatcher_invoker.async_capacity, dispatcher_invoker.async_backlog)
+    runtime = RuntimeProvider(service, reconciler, capture, metrics, queue, dispatcher.wake)
     closers.append(capture.close)  # closers run in reverse: captures are written first
-    return HostingProvider(service), RuntimeProvider(service, reconciler, capture, metrics)
+    closers.append(dispatcher.stop)  # ...after the queued requests in flight finished
+    dispatcher.start()
+    return HostingProvider(service), runtime

@@ -1,5 +1,5 @@
-"""Multi-model endpoints: TargetModel loads <prefix>/<target> on first use, an LRU cache of a
-configured number of models per instance evicts and reloads, a missing target is named."""
+"""Multi-model endpoints: TargetModel loads <prefix>/<target> on first use, an LRU cache under a
+memory budget in MB per instance evicts and reloads, a missing target is named."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_multi_model_routes_by_target_and_evicts(sm, s3, logs, runtime, bucket, 
     data = load_breast_cancer()
     rows = data.data[:3].astype(np.float32)
     prefix = f"mme-{unique('p')}"
-    expected = {}
+    expected, sizes = {}, {}
     for rounds in (1, 2, 3):
         booster = xgboost.train({"objective": "binary:logistic", "max_depth": 2},
                                 xgboost.DMatrix(data.data, data.target), num_boost_round=rounds)
@@ -25,10 +25,13 @@ def test_multi_model_routes_by_target_and_evicts(sm, s3, logs, runtime, bucket, 
         upload_tar(s3, bucket, f"{prefix}/model-{rounds}.tar.gz",
                    {"xgboost-model": (tmp_path / f"{rounds}.json").read_bytes()})
         expected[f"model-{rounds}.tar.gz"] = booster.predict(xgboost.DMatrix(rows))
+        sizes[rounds] = (tmp_path / f"{rounds}.json").stat().st_size
+    # A cache budget in MB for models 2 and 3 (the two largest) but not all three: room for any two.
+    budget_mb = (sizes[2] + sizes[3] + 16) / (1024 * 1024)
     name = unique("mme")
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={
         "Image": XGBOOST_IMAGE, "Mode": "MultiModel", "ModelDataUrl": f"s3://{bucket}/{prefix}/",
-        "Environment": {"SAGECRAFT_MME_MAX_MODELS": "2"}})
+        "Environment": {"SAGECRAFT_MME_MEMORY_MB": repr(budget_mb)}})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.xlarge"}])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)

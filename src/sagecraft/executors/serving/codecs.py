@@ -29,11 +29,19 @@ def decode_csv(body: bytes) -> np.ndarray:
     rows = [line for line in text.splitlines() if line.strip()]
     try:
         if len(rows) == 1:  # the hot path: one row, no csv machinery
-            return np.array([[float(v) if v.strip() else np.nan for v in rows[0].split(",")]], dtype=np.float32)
-        return np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", dtype=np.float32, ndmin=2)
+            return _split_rows(rows)
+        try:
+            return np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", dtype=np.float32, ndmin=2)
+        except ValueError:  # empty fields (missing values) among the rows: parsed field by field
+            return _split_rows(rows)
     except ValueError as error:
         raise BadPayload(f"Loading csv data failed with Exception, please ensure data is in csv format: {error}") \
             from None
+
+
+def _split_rows(rows: list[str]) -> np.ndarray:
+    """Rows of numbers where an empty field is a missing value (NaN), as the XGBoost container reads them."""
+    return np.array([[float(v) if v.strip() else np.nan for v in row.split(",")] for row in rows], dtype=np.float32)
 
 
 def decode_json(body: bytes) -> np.ndarray:

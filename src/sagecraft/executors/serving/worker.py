@@ -4,8 +4,8 @@ It loads the model before serving (a load failure exits non-zero with the reason
 answers the SageMaker inference contract on the listening socket it inherited: ``GET /ping`` and
 ``POST /invocations``. It exits when the server that started it is gone. Environment:
 SAGECRAFT_HANDLER (xgboost-builtin | framework | multi-model), SM_MODEL_DIR, SAGEMAKER_PROGRAM,
-SAGECRAFT_CODE_DIR, SAGECRAFT_FRAMEWORK, SAGECRAFT_MME_MAX_MODELS. A multi-model worker gets the
-target model's folder in the ``x-sagecraft-model-dir`` header."""
+SAGECRAFT_CODE_DIR, SAGECRAFT_FRAMEWORK, SAGECRAFT_MME_MEMORY_MB, SAGECRAFT_MME_MAX_MODELS. A
+multi-model worker gets the target model's folder in the ``x-sagecraft-model-dir`` header."""
 
 from __future__ import annotations
 

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from sagecraft.executors import Runtime, RuntimeRegistry
+from sagecraft.services.hosting.instances import instance_memory_mb
 from sagecraft.storage.objects.base import BucketNotFound, ObjectNotFound, ObjectStore
 
 READY_SECONDS = 120.0
 WORKER_MODULE = "sagecraft.executors.serving.worker"
+DEFAULT_MME_MEMORY_MB = 4096  # a multi-model cache's budget when the instance type is unknown
 
 
 class DeployError(Exception):
@@ -208,9 +210,14 @@ class FleetBuilder:
         env = {**runtime.environment(), **environment, "SM_MODEL_DIR": str(model_dir)}
         program = environment.get("SAGEMAKER_PROGRAM")
         if multi_model:
+            # The cache's budget: the container's or the server's SAGECRAFT_MME_MEMORY_MB, else the instance's
+            # memory; SAGECRAFT_MME_MAX_MODELS optionally caps the count as well.
+            budget = environment.get("SAGECRAFT_MME_MEMORY_MB") or os.environ.get("SAGECRAFT_MME_MEMORY_MB") \
+                or instance_memory_mb(spec.get("InstanceType")) or DEFAULT_MME_MEMORY_MB
             env.update(SAGECRAFT_HANDLER="multi-model", SAGECRAFT_FRAMEWORK=runtime.framework or "",
+                       SAGECRAFT_MME_MEMORY_MB=str(budget),
                        SAGECRAFT_MME_MAX_MODELS=environment.get("SAGECRAFT_MME_MAX_MODELS")
-                       or os.environ.get("SAGECRAFT_MME_MAX_MODELS", "10"))
+                       or os.environ.get("SAGECRAFT_MME_MAX_MODELS", ""))
         elif program:
             env.update(SAGECRAFT_HANDLER="framework", SAGECRAFT_CODE_DIR=str(self._code(environment, model_dir,
                                                                                        code_dir)),

@@ -29,7 +29,9 @@ class WorkerClient:
             except OSError as error:
                 raise WorkerUnavailable(str(error)) from None
             try:
-                result = await asyncio.wait_for(self._exchange(reader, writer, body, headers), TIMEOUT_SECONDS)
+                # asyncio.timeout, not wait_for: no extra task (and loop turn) per invocation.
+                async with asyncio.timeout(TIMEOUT_SECONDS):
+                    result = await self._exchange(reader, writer, body, headers)
             except (ConnectionError, asyncio.IncompleteReadError, ValueError):
                 writer.close()
                 if fresh:

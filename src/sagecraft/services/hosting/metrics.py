@@ -90,6 +90,13 @@ class InvocationMetrics:
         with self._lock:
             self._slot(account_id, region, endpoint, variant, 1).latencies.setdefault(name, _Stat()).add(micros)
 
+    def gauge(self, account_id: str, region: str, endpoint: str, name: str, value: float) -> None:
+        """An endpoint-level sample (dimension EndpointName only), e.g. ApproximateBacklogSize, stored now."""
+        if self.sink is None:
+            return
+        series = {(name, (("EndpointName", endpoint),)): [(int(time.time()) * 1000, 1.0, value, value, value)]}
+        self.sink.record_statistics(NAMESPACE, series, account_id=account_id, region=region)
+
     def _slot(self, account_id: str, region: str, endpoint: str, variant: str, instances: int) -> _Second:
         key = (account_id, region, endpoint, variant, int(time.time()))
         second = self._seconds.get(key)

@@ -27,7 +27,7 @@ def describe_config(config: Resource) -> dict[str, Any]:
 def describe_endpoint(endpoint: Resource) -> dict[str, Any]:
     serving = endpoint.status in (EndpointStatus.IN_SERVICE.value, EndpointStatus.UPDATING.value)
     scaling = endpoint.runtime.get("scaling") or {}
-    variants = []
+    variants, shadows = [], []
     for v in endpoint.runtime.get("variants", []):
         count, weight = v["InitialInstanceCount"], v["InitialVariantWeight"]
         current = scaling.get(v["VariantName"]) or {"CurrentInstanceCount": count, "CurrentWeight": weight}
@@ -43,18 +43,20 @@ def describe_endpoint(endpoint: Resource) -> dict[str, Any]:
         else:
             variant.update(CurrentInstanceCount=current["CurrentInstanceCount"] if serving else 0,
                            DesiredInstanceCount=count)
-        variants.append(variant)
+        (shadows if v.get("Shadow") else variants).append(variant)
     capture = endpoint.runtime.get("data_capture")
     capturing = bool(capture) and bool(capture.get("EnableCapture", True)) and serving
     return _drop_none({
         "EndpointName": endpoint.name, "EndpointArn": endpoint.arn, "EndpointConfigName": endpoint.config_name,
-        "ProductionVariants": variants, "EndpointStatus": endpoint.status, "FailureReason": endpoint.failure_reason,
+        "ProductionVariants": variants, "ShadowProductionVariants": shadows or None,
+        "EndpointStatus": endpoint.status, "FailureReason": endpoint.failure_reason,
         "CreationTime": endpoint.created_at, "LastModifiedTime": endpoint.last_modified,
         "DataCaptureConfig": _drop_none({
             "EnableCapture": bool(capture.get("EnableCapture", True)),
             "CaptureStatus": "Started" if capturing else "Stopped",
             "CurrentSamplingPercentage": capture.get("InitialSamplingPercentage"),
             "DestinationS3Uri": capture["DestinationS3Uri"], "KmsKeyId": capture.get("KmsKeyId")}) if capture else None,
+        "AsyncInferenceConfig": endpoint.runtime.get("async_inference"),
     })
 
 

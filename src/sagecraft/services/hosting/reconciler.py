@@ -274,20 +274,21 @@ class HostingReconciler:
         self._ship_logs(endpoint, fleet)
 
     def _publish(self, endpoint: Resource, fleet: Fleet) -> None:
-        variants = []
+        variants, shadows = [], []
         for variant in fleet.variants:
             containers = containers_of(variant.spec)
             instances = tuple(InstanceRoute(tuple(w.port for w in workers), tuple(w.hostname for w in workers),
                                             workers[0].stream, str(workers[0].folder))
                               for workers in variant.instances())
             multi_model = containers[0].get("Mode") == "MultiModel"
-            variants.append(VariantRoute(
+            (shadows if variant.spec.get("Shadow") else variants).append(VariantRoute(
                 variant.name, variant.weight, instances,
                 tuple((c.get("Environment") or {}).get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") for c in containers),
                 variant.spec.get("ServerlessConfig"), containers[0].get("ModelDataUrl") if multi_model else None))
         deployment = fleet.deployment
         route = Route(endpoint.name, endpoint.account_id, endpoint.region, endpoint.id, tuple(variants),
-                      CaptureSettings.of(deployment.get("data_capture")), deployment.get("execution_mode") == "Direct")
+                      CaptureSettings.of(deployment.get("data_capture")), deployment.get("execution_mode") == "Direct",
+                      deployment.get("async_inference"), tuple(shadows))
         with self._lock:
             self.routes[(endpoint.account_id, endpoint.region, endpoint.name.lower())] = route
 

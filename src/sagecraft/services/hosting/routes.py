@@ -38,6 +38,8 @@ class Route:
     variants: tuple[VariantRoute, ...]
     capture: CaptureSettings | None = None
     direct: bool = False  # InferenceExecutionConfig Mode Direct: TargetContainerHostname picks a container
+    async_inference: dict[str, Any] | None = None  # the config's AsyncInferenceConfig
+    shadows: tuple[VariantRoute, ...] = ()  # ShadowProductionVariants: get a copy of each request
 
     def variant(self, name: str) -> VariantRoute | None:
         return next((v for v in self.variants if v.name == name), None)

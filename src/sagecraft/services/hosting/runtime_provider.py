@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import random
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sagecraft.core.arns import arn
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import ClientError
+from sagecraft.services.hosting.async_inference import (
+    DEFAULT_CONCURRENCY_PER_INSTANCE,
+    AsyncQueue,
+    AsyncRequest,
+    new_request,
+)
 from sagecraft.services.hosting.capture import Capture, CaptureWriter
 from sagecraft.services.hosting.fleet import DeployError, ModelNotFound
 from sagecraft.services.hosting.forward import WorkerClient, WorkerUnavailable
@@ -26,12 +34,23 @@ from sagecraft.services.hosting.reconciler import HostingReconciler, log_group
 from sagecraft.services.hosting.routes import InstanceRoute, Route, VariantRoute
 from sagecraft.services.hosting.service import HostingService
 
+log = logging.getLogger(__name__)
+
 FORWARDED = (("CustomAttributes", "x-amzn-sagemaker-custom-attributes"),
              ("InferenceId", "x-amzn-sagemaker-inference-id"))
 # Requests one instance may have in flight before more are shed (answered 503, not queued forever).
 MAX_IN_FLIGHT = int(os.environ.get("SAGECRAFT_MAX_IN_FLIGHT_PER_INSTANCE", "128"))
+MAX_ASYNC_INLINE_BODY = 128_000  # InvokeEndpointAsync's inline Body limit
 MODEL_DIR_HEADER = "x-sagecraft-model-dir"  # multi-model: the folder of the target model
 SAFE_TARGET = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class _Bytes:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self) -> bytes:
+        return self._data
 
 
 class ValidationError(ClientError):
@@ -59,22 +78,33 @@ class RuntimeProvider:
     threaded_operations = frozenset()
 
     def __init__(self, service: HostingService, reconciler: HostingReconciler, capture: CaptureWriter | None = None,
-                 metrics: InvocationMetrics | None = None) -> None:
+                 metrics: InvocationMetrics | None = None, async_queue: AsyncQueue | None = None,
+                 on_queued: Callable[[], None] | None = None) -> None:
         self.service = service
+        self.async_queue = async_queue
+        self.on_queued = on_queued
         self.reconciler = reconciler
         self.capture = capture
         self.metrics = metrics or InvocationMetrics(None)
         self.client = WorkerClient()
         self._turns = itertools.count()
         self._in_flight: dict[int, int] = {}  # by the port of an instance's first container
+        self._shadow_tasks: set[asyncio.Task] = set()  # requests mirrored to shadow variants, in flight
 
     async def invoke_endpoint(self, context: RequestContext, params: dict) -> dict:
+        return await self.invoke_queued(context, params, queued=False)
+
+    async def invoke_queued(self, context: RequestContext, params: dict, queued: bool = True) -> dict:
+        """InvokeEndpoint; ``queued``: a request of the async queue (an async endpoint takes only those)."""
         began = time.perf_counter()
         name = params["EndpointName"]
         body = params.get("Body")  # over 6 MB it never gets here: the model's length constraint on Body
         route = self.reconciler.routes.get((context.account_id, context.region, name.lower()))
         if route is None:
             raise self._not_serving(context, name)
+        if route.async_inference and not queued:
+            raise ValidationError(f"Endpoint {name} of account {context.account_id} is an asynchronous inference "
+                                  "endpoint: invoke it with InvokeEndpointAsync.")
         variant = self._pick_variant(route, params.get("TargetVariant"))
         key = (route.endpoint_id, variant.name)
         counts = self.reconciler.in_flight
@@ -92,8 +122,80 @@ class RuntimeProvider:
             counts[key] -= 1
             self.reconciler.last_used[key] = time.monotonic()
 
+    async def invoke_endpoint_async(self, context: RequestContext, params: dict) -> dict:
+        """Queued durably, answered at once (202) with where the result or the failure will be."""
+        name = params["EndpointName"]
+        route = self.reconciler.routes.get((context.account_id, context.region, name.lower()))
+        if route is not None:
+            name, config = route.name, route.async_inference
+        else:  # e.g. just after a restart, before its workers serve again: the queue keeps the request
+            endpoint = await asyncio.to_thread(self.service.find, context.account_id, context.region,
+                                               Kind.ENDPOINT, name)
+            if endpoint is None or endpoint.status not in ("InService", "Updating"):
+                raise self._not_serving(context, name)
+            name, config = endpoint.name, endpoint.runtime.get("async_inference")
+        if not config or self.async_queue is None:
+            raise ValidationError(f"Endpoint {name} of account {context.account_id} is not an asynchronous "
+                                  "inference endpoint: its endpoint configuration has no AsyncInferenceConfig.")
+        location, body = params.get("InputLocation"), params.get("Body")
+        data = body.read() if body is not None else b""  # the payload member: empty when not sent
+        if (location is None) == (not data):
+            raise ValidationError("Provide exactly one of InputLocation and Body.")
+        if location is not None and not location.startswith("s3://"):
+            raise ValidationError(f"InputLocation {location} must be an s3:// URI.")
+        params = {k: v for k, v in params.items() if k != "Body"}
+        if data:
+            if len(data) > MAX_ASYNC_INLINE_BODY:
+                raise ValidationError(f"The inline Body has {len(data)} bytes: at most {MAX_ASYNC_INLINE_BODY} "
+                                      "are allowed; upload it to S3 and pass InputLocation.")
+            params = {**params, "Body": _Bytes(data)}
+        request = new_request(context.account_id, context.region, name, config, params)
+        await asyncio.to_thread(self.async_queue.put, request)
+        if self.on_queued is not None:
+            self.on_queued()
+        out = {"InferenceId": request.inference_id, "OutputLocation": request.output_location}
+        if (config.get("OutputConfig") or {}).get("S3FailurePath"):
+            out["FailureLocation"] = request.failure_location
+        return out
+
+    def async_capacity(self, request: AsyncRequest) -> int | None:
+        """How many of an endpoint's queued requests may run at once; 0 while it does not serve, None once
+        it is gone."""
+        route = self.reconciler.routes.get((request.account_id, request.region, request.endpoint.lower()))
+        if route is None:
+            found = self.service.find(request.account_id, request.region, Kind.ENDPOINT, request.endpoint)
+            return None if found is None or found.status == "Failed" else 0
+        per_instance = (route.async_inference or {}).get("ClientConfig", {}).get(
+            "MaxConcurrentInvocationsPerInstance") or DEFAULT_CONCURRENCY_PER_INSTANCE
+        return int(per_instance) * sum(len(v.instances) for v in route.variants)
+
+    def async_backlog(self, counts: dict[tuple[str, str, str], int]) -> None:
+        """ApproximateBacklogSize(PerInstance) of every asynchronous endpoint (0 included: scaling reads it)."""
+        for key, route in list(self.reconciler.routes.items()):
+            if route.async_inference:
+                backlog = float(counts.get(key, 0))
+                instances = max(1, sum(len(v.instances) for v in route.variants))
+                self.metrics.gauge(route.account_id, route.region, route.name, "ApproximateBacklogSize", backlog)
+                self.metrics.gauge(route.account_id, route.region, route.name, "ApproximateBacklogSizePerInstance",
+                                   backlog / instances)
+
+    def _mirror(self, context: RequestContext, route: Route, params: dict, payload: bytes) -> None:
+        """Shadow variants get a copy of the request off the request path; their answers reach only data
+        capture and metrics."""
+        for shadow in route.shadows:
+            task = asyncio.get_running_loop().create_task(self._shadow(context, route, shadow, params, payload))
+            self._shadow_tasks.add(task)
+            task.add_done_callback(self._shadow_tasks.discard)
+
+    async def _shadow(self, context: RequestContext, route: Route, shadow: VariantRoute, params: dict,
+                      payload: bytes) -> None:
+        try:
+            await self._invoke(context, route, shadow, params, payload, time.perf_counter(), mirror=False)
+        except Exception as error:  # a shadow's failure is its own: logged and counted, never the client's
+            log.info("shadow variant %s of endpoint %s failed: %s", shadow.name, route.name, error)
+
     async def _invoke(self, context: RequestContext, route: Route, variant: VariantRoute, params: dict,
-                      payload: bytes, began: float) -> dict:
+                      payload: bytes, began: float, mirror: bool = True) -> dict:
         instance = self._pick_instance(variant)
         port = instance.ports[0]
         self._in_flight[port] = self._in_flight.get(port, 0) + 1
@@ -119,6 +221,8 @@ class RuntimeProvider:
         if route.capture is not None and self.capture is not None and route.capture.sampled():
             self.capture.submit(Capture(route.capture, route.name, variant.name, time.time(), params.get("InferenceId"),
                                         params.get("ContentType"), payload, content_type, reply))
+        if mirror and route.shadows:
+            self._mirror(context, route, params, payload)
         out: dict[str, Any] = {"Body": reply, "ContentType": content_type, "InvokedProductionVariant": variant.name}
         if custom:
             out["CustomAttributes"] = custom

@@ -34,6 +34,21 @@ def not_found(kind: Kind, arn: str) -> ValidationException:
     return ValidationException(f'Could not find {kind.label} "{arn}".')
 
 
+def _check_async_config(config: dict[str, Any] | None) -> None:
+    if not config:
+        return
+    output = config.get("OutputConfig") or {}
+    for key in ("S3OutputPath", "S3FailurePath"):
+        if output.get(key) is not None and not str(output[key]).startswith("s3://"):
+            raise ValidationException(f"AsyncInferenceConfig.OutputConfig.{key} must be an s3:// URI.")
+    if not output.get("S3OutputPath"):
+        raise ValidationException("AsyncInferenceConfig.OutputConfig needs an S3OutputPath.")
+    concurrency = (config.get("ClientConfig") or {}).get("MaxConcurrentInvocationsPerInstance")
+    if concurrency is not None and not 1 <= int(concurrency) <= 1000:
+        raise ValidationException("AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance must be "
+                                  "from 1 to 1000.")
+
+
 # Resolves a ModelPackageName (name or ARN) to the package's inference containers (the registry's).
 PackageResolver = Callable[[str], list[dict[str, Any]]]
 
@@ -174,10 +189,14 @@ class HostingService:
     # -- endpoint configs -------------------------------------------------------------------------
 
     def create_endpoint_config(self, account_id: str, region: str, request: dict[str, Any]) -> Resource:
-        variants = request["ProductionVariants"]
+        shadows = request.get("ShadowProductionVariants") or []
+        variants = [*request["ProductionVariants"], *shadows]
         names = [v["VariantName"] for v in variants]
         if len(set(names)) != len(names):
             raise ValidationException("The VariantName of each production variant must be unique.")
+        for shadow in shadows:
+            if shadow.get("ServerlessConfig"):
+                raise ValidationException("A serverless shadow variant is not supported by Sagecraft yet.")
         for variant in variants:
             serverless = variant.get("ServerlessConfig")
             if serverless and (variant.get("InitialInstanceCount") or variant.get("InstanceType")):
@@ -193,9 +212,12 @@ class HostingService:
                 raise ValidationException("DataCaptureConfig.DestinationS3Uri must be an s3:// URI.")
             if not 0 <= int(capture.get("InitialSamplingPercentage", 0)) <= 100:
                 raise ValidationException("DataCaptureConfig.InitialSamplingPercentage must be from 0 to 100.")
-        for key in ("ShadowProductionVariants", "AsyncInferenceConfig", "ExplainerConfig"):
-            if request.get(key):
-                raise ValidationException(f"{key} is not supported by Sagecraft yet.")
+        _check_async_config(request.get("AsyncInferenceConfig"))
+        if request.get("AsyncInferenceConfig") and any(v.get("ServerlessConfig") for v in variants):
+            raise ValidationException("Asynchronous inference (AsyncInferenceConfig) needs instance-based production "
+                                      "variants: a ServerlessConfig variant cannot serve it.")
+        if request.get("ExplainerConfig"):
+            raise ValidationException("ExplainerConfig is not supported by Sagecraft yet.")
         return self._insert(account_id, region, Kind.ENDPOINT_CONFIG, request["EndpointConfigName"], request)
 
     # -- endpoints --------------------------------------------------------------------------------
@@ -211,7 +233,9 @@ class HostingService:
     def _deployment(self, account_id: str, region: str, config: Resource) -> dict[str, Any]:
         """What the endpoint runs, copied from its config and models: they may be deleted while it serves."""
         variants, modes = [], set()
-        for variant in config.request["ProductionVariants"]:
+        shadows = config.request.get("ShadowProductionVariants") or []
+        tagged = [(False, v) for v in config.request["ProductionVariants"]] + [(True, v) for v in shadows]
+        for shadow, variant in tagged:
             model = self.get(account_id, region, Kind.MODEL, variant["ModelName"])
             containers = model.runtime.get("containers") or self.containers(model.request)
             modes.add(model.runtime.get("execution_mode", "Serial"))
@@ -225,8 +249,10 @@ class HostingService:
                 "InitialInstanceCount": int(variant.get("InitialInstanceCount") or 0),
                 "InstanceType": variant.get("InstanceType"),
                 "ServerlessConfig": variant.get("ServerlessConfig"),
+                "Shadow": shadow,  # a ShadowProductionVariant: gets a copy of each request, answers no one
             })
         return {"variants": variants, "data_capture": config.request.get("DataCaptureConfig"),
+                "async_inference": config.request.get("AsyncInferenceConfig"),
                 "execution_mode": "Direct" if "Direct" in modes else "Serial"}
 
     def delete_endpoint(self, account_id: str, region: str, name: str) -> None:
