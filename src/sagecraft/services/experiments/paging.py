@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sagecraft.core.errors import ValidationException
+from sagecraft.core.paging import page
+
+__all__ = ["page", "sort", "within"]
 
 T = TypeVar("T")
 
@@ -28,25 +29,3 @@ def sort(
         )
     descending = (params.get("SortOrder") or "Descending") == "Descending"
     return sorted(items, key=keys[sort_by], reverse=descending)
-
-
-def page(
-    items: Sequence[T], params: Mapping[str, Any], scope: str, default_size: int = 10
-) -> tuple[list[T], str | None]:
-    """One page of an in-memory listing; the token is the offset, tied to the listing it came from."""
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()))
-            if data["s"] != scope:
-                raise ValueError
-            start = int(data["o"])
-        except (ValueError, KeyError, TypeError):
-            raise ValidationException("Invalid pagination token: NextToken was not issued for this request.") from None
-    size = params.get("MaxResults") or default_size
-    chunk = list(items[start : start + size])
-    if start + size >= len(items):
-        return chunk, None
-    raw = json.dumps({"s": scope, "o": start + size}, separators=(",", ":")).encode()
-    return chunk, base64.urlsafe_b64encode(raw).decode()
