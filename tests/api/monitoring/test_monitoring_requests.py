@@ -102,3 +102,21 @@ def test_missing_schedule_is_resource_not_found(sm):
     for call in (sm.describe_monitoring_schedule, sm.delete_monitoring_schedule, sm.stop_monitoring_schedule,
                  sm.start_monitoring_schedule):
         assert _error(call, MonitoringScheduleName=unique("nope"))[0] == "ResourceNotFound"
+
+
+def test_tags_on_job_definitions(sm, bucket):
+    name = unique("dq-tags")
+    request = _request(bucket, "some-endpoint")
+    arn = sm.create_data_quality_job_definition(JobDefinitionName=name, Tags=[{"Key": "team", "Value": "a"}],
+                                                **request)["JobDefinitionArn"]
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "a"}]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "b"}, {"Key": "stage", "Value": "dev"}])
+    assert sorted((t["Key"], t["Value"]) for t in sm.list_tags(ResourceArn=arn)["Tags"]) == [
+        ("stage", "dev"), ("team", "b")]
+    sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "dev"}]
+    code, message = _error(sm.add_tags, ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    assert code == "ValidationException" and "at most 50 tags" in message
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "dev"}]  # nothing changed
+    sm.delete_data_quality_job_definition(JobDefinitionName=name)
+    assert _error(sm.list_tags, ResourceArn=arn)[0] == "ResourceNotFound"

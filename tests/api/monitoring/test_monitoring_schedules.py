@@ -79,9 +79,14 @@ def test_schedule_executions_find_exactly_the_shifted_features(server, sm, s3, r
     schedule = unique("dq-schedule")
     sm.create_monitoring_schedule(MonitoringScheduleName=schedule, MonitoringScheduleConfig={
         "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"}, "MonitoringJobDefinitionName": definition,
-        "MonitoringType": "DataQuality"})
+        "MonitoringType": "DataQuality"}, Tags=[{"Key": "owner", "Value": "ml"}])
     described = sm.describe_monitoring_schedule(MonitoringScheduleName=schedule)
     assert described["MonitoringScheduleStatus"] in ("Pending", "Scheduled")
+    schedule_arn = described["MonitoringScheduleArn"]
+    assert sm.list_tags(ResourceArn=schedule_arn)["Tags"] == [{"Key": "owner", "Value": "ml"}]
+    sm.add_tags(ResourceArn=schedule_arn, Tags=[{"Key": "env", "Value": "test"}])
+    sm.delete_tags(ResourceArn=schedule_arn, TagKeys=["owner"])
+    assert sm.list_tags(ResourceArn=schedule_arn)["Tags"] == [{"Key": "env", "Value": "test"}]
     assert described["EndpointName"] == endpoint and described["MonitoringType"] == "DataQuality"
 
     invoke_all(runtime, endpoint, sample(200, 3))

@@ -80,7 +80,9 @@ def test_definition_from_s3(sm, s3, bucket, code):
     ([{"Name": "A", "Type": "Processing", "Arguments": {"X": get("Parameters.Nope")}}], "parameter 'Nope'"),
     ([{"Name": "A", "Type": "Processing", "Arguments": {}, "DependsOn": ["B"]},
       {"Name": "B", "Type": "Processing", "Arguments": {}, "DependsOn": ["A"]}], "cycle: A -> B -> A"),
-    ([{"Name": "Check", "Type": "QualityCheck", "Arguments": {}}], "not supported by Sagecraft yet"),
+    ([{"Name": "Check", "Type": "ClarifyCheck", "Arguments": {}}], "not supported by Sagecraft yet"),
+    ([{"Name": "Check", "Type": "QualityCheck", "Arguments": {}, "CheckType": "MODEL_BIAS"}],
+     "CheckType must be one of DATA_QUALITY, MODEL_QUALITY"),
 ])
 def test_definitions_that_cannot_run_are_rejected(sm, steps, message):
     name = unique("invalid")

@@ -62,7 +62,8 @@ def test_a_cached_step_reuses_the_earlier_job(sm, s3, bucket):
     cached["Arguments"]["Environment"] = {"CHANGED": "1"}
     sm.update_pipeline(PipelineName=name, PipelineDefinition=_definition_of([cached, uncached, reader]))
     third = sm.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
-    assert wait(sm, third)["PipelineExecutionStatus"] == "Succeeded"
+    described = wait(sm, third)
+    assert described["PipelineExecutionStatus"] == "Succeeded", (described, steps_by_name(sm, third))
     assert "CacheHitResult" not in steps_by_name(sm, third)["Cached"]
 
 

@@ -184,3 +184,20 @@ def test_the_analyzer_image_runs_the_analyzer_as_a_processing_job(tmp_path):
     xgboost = registry.resolve("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
     with pytest.raises(ValidationException, match="ContainerEntrypoint"):
         processing_argv(xgboost, None, None)  # a framework image still needs its entry point
+
+
+def test_a_window_ending_now_keeps_the_records_of_its_last_second(tmp_path):
+    """A manual run's window ends at the moment it starts: its end keeps milliseconds (rounded up), so
+    records captured earlier in that same second are analysed (they were left out when the end was
+    truncated to the second)."""
+    from sagecraft.services.monitoring.executions import stamp
+
+    now = dt.datetime(2026, 1, 1, 10, 30, 5, 400_500, tzinfo=UTC)
+    assert stamp(now) == "2026-01-01T10:30:05.400Z" and stamp(now, round_up=True) == "2026-01-01T10:30:05.401Z"
+    assert stamp(dt.datetime(2026, 1, 1, 10, tzinfo=UTC), round_up=True) == "2026-01-01T10:00:00Z"
+    (tmp_path / "c.jsonl").write_text("\n".join([
+        _record("1", "0.1", "2026-01-01T10:30:04.900Z"), _record("2", "0.2", "2026-01-01T10:30:05.100Z"),
+        _record("3", "0.3", "2026-01-01T10:30:05.400Z"), _record("4", "0.4", "2026-01-01T10:30:05.600Z")]) + "\n")
+    start, end = capture.parse_time(stamp(now - dt.timedelta(hours=1))), capture.parse_time(stamp(now, round_up=True))
+    kept = [r.event_metadata.inference_time for r in capture.read_records(tmp_path, start, end)]
+    assert kept == ["2026-01-01T10:30:04.900Z", "2026-01-01T10:30:05.100Z", "2026-01-01T10:30:05.400Z"]

@@ -140,3 +140,23 @@ def test_data_quality_metrics_name_each_feature():
     assert {f"feature_baseline_drift_{name}" for name in result.drift} <= set(values)
     b_mean = current.statistics()["features"][1]["numerical_statistics"]["mean"]
     assert values["feature_mean_b"] == pytest.approx(b_mean)
+
+
+def test_non_finite_metrics_are_not_published(monkeypatch):
+    """CloudWatch refuses NaN: a statistic of an all-missing feature is left out, the others are sent."""
+    import boto3
+
+    from sagecraft.executors.algorithms.model_monitor import publish
+
+    sent: list[dict] = []
+
+    class Client:
+        def put_metric_data(self, Namespace, MetricData):
+            sent.extend(MetricData)
+
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: Client())
+    monkeypatch.setenv("sagemaker_endpoint_name", "ep")
+    monkeypatch.setenv("sagemaker_monitoring_schedule_name", "schedule")
+    count = publish.publish("aws/sagemaker/Endpoints/data-metrics",
+                            {"feature_mean_a": 1.5, "feature_mean_b": float("nan"), "feature_max_c": float("inf")})
+    assert count == 1 and [point["MetricName"] for point in sent] == ["feature_mean_a"]

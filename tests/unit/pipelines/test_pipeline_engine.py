@@ -123,3 +123,31 @@ def test_a_job_created_before_a_restart_is_followed_not_failed(service):
     api.finish()
     engine.advance(arn)
     assert service.execution(arn).status.value == "Succeeded"
+
+
+class BusyDescribeApi(ScriptedApi):
+    """DescribeProcessingJob answers a server fault (e.g. a busy database) the first times."""
+
+    def __init__(self, faults: int) -> None:
+        super().__init__()
+        self.faults = faults
+
+    def call(self, account_id: str, region: str, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation_name == "DescribeProcessingJob" and self.faults:
+            self.faults -= 1
+            self.calls.append(operation_name)
+            raise AwsError("An internal error occurred.", code="InternalFailure", status=500)
+        return super().call(account_id, region, operation_name, params)
+
+
+def test_a_server_fault_while_following_a_job_does_not_fail_its_step(service):
+    api = BusyDescribeApi(faults=2)
+    engine = PipelineEngine(service, api)
+    arn = _start(service, [_step("A")])
+    engine.advance(arn)  # creates the job
+    engine.advance(arn)  # Describe fails: the job still runs, the step waits
+    engine.advance(arn)
+    assert _statuses(service, arn) == {"A": "Executing"} and service.execution(arn).status.value == "Executing"
+    api.finish()
+    engine.advance(arn)
+    assert service.execution(arn).status.value == "Succeeded"

@@ -41,8 +41,16 @@ def split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def stamp(moment: dt.datetime, *, round_up: bool = False) -> str:
+    """ISO 8601 in UTC. A moment inside a second keeps its milliseconds (capture records carry them):
+    truncated to the second, a window ending "now" would leave out the records of the last second.
+    ``round_up`` (a window's exclusive end) keeps every record up to the moment itself."""
+    moment = moment.astimezone(dt.timezone.utc)
+    if round_up and moment.microsecond % 1000:
+        moment += dt.timedelta(microseconds=1000 - moment.microsecond % 1000)
+    if moment.microsecond == 0:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def window(schedule: MonitoringSchedule, definition: JobDefinition, scheduled: dt.datetime) \
@@ -115,7 +123,8 @@ def processing_request(schedule: MonitoringSchedule, definition: JobDefinition, 
     environment: dict[str, str] = {
         "dataset_format": CAPTURE_FORMAT, "dataset_source": ENDPOINT_LOCAL_PATH, "output_path": OUTPUT_LOCAL_PATH,
         "publish_cloudwatch_metrics": "Disabled", "sagemaker_endpoint_name": str(schedule.endpoint_name),
-        "sagemaker_monitoring_schedule_name": schedule.name, "start_time": stamp(start), "end_time": stamp(end),
+        "sagemaker_monitoring_schedule_name": schedule.name, "start_time": stamp(start),
+        "end_time": stamp(end, round_up=True),
         "metric_time": stamp(end),
     }
     constraints = (baseline.get("ConstraintsResource") or {}).get("S3Uri")

@@ -74,10 +74,28 @@ class MonitoringProvider:
         "DescribeMonitoringSchedule", "ListMonitoringSchedules", "UpdateMonitoringSchedule",
         "StopMonitoringSchedule", "StartMonitoringSchedule", "DeleteMonitoringSchedule", "ListMonitoringExecutions",
     })
-    threaded_operations = operations  # all touch the metadata store; schedules also call other capabilities
+    # all touch the metadata store; schedules also call other capabilities
+    threaded_operations = operations | {"AddTags", "ListTags", "DeleteTags"}
+    # server/sagemaker.py routes these ARNs' AddTags / ListTags / DeleteTags here
+    tagged_resource_types = frozenset(
+        {"monitoring-schedule", "data-quality-job-definition", "model-quality-job-definition"}
+    )
 
     def __init__(self, service: MonitoringService) -> None:
         self.service = service
+
+    # -- tags -----------------------------------------------------------------------------------------
+
+    def add_tags(self, context: RequestContext, params: dict) -> dict:
+        return {"Tags": self.service.add_tags(params["ResourceArn"], params["Tags"])}
+
+    def list_tags(self, context: RequestContext, params: dict) -> dict:
+        tags = self.service.tags_of(params["ResourceArn"])
+        return _page(tags, params, "Tags", f"tags:{params['ResourceArn']}")
+
+    def delete_tags(self, context: RequestContext, params: dict) -> dict:
+        self.service.delete_tags(params["ResourceArn"], params["TagKeys"])
+        return {}
 
     # -- job definitions ------------------------------------------------------------------------------
 

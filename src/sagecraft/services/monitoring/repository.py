@@ -35,6 +35,12 @@ def definitions(db: Connection, account_id: str, region: str, kind: str) -> list
     return [JobDefinition.from_row(row) for row in rows]
 
 
+def set_tags(db: Connection, arn: str, tags: list[dict[str, str]]) -> None:
+    """Replace the tags of the job definition or schedule with this ARN."""
+    for table in (monitoring_job_definitions, monitoring_schedules):
+        db.execute(update(table).where(table.c.arn == arn).values(tags=tags))
+
+
 def delete_definition(db: Connection, definition_id: int) -> None:
     db.execute(delete(monitoring_job_definitions).where(monitoring_job_definitions.c.id == definition_id))
 

@@ -36,6 +36,9 @@ log = logging.getLogger("sagecraft.monitoring")
 CaptureLookup = Callable[[str, str, str], CaptureTarget]  # (account, region, endpoint) → where it captures
 
 
+MAX_TAGS = 50  # SageMaker's limit of tags per resource
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -213,6 +216,28 @@ class MonitoringService:
         if found is None:
             raise ResourceNotFound(f"Monitoring Schedule {schedule_arn(region, account_id, name)} does not exist.")
         return found
+
+    # -- tags (AddTags / ListTags / DeleteTags on schedule and job definition ARNs) -------------------
+
+    def tags_of(self, arn: str) -> list[dict[str, str]]:
+        with self.store.read() as db:
+            found = repo.schedule_by_arn(db, arn) or repo.definition_by_arn(db, arn)
+        if found is None:
+            raise ResourceNotFound(f"Resource {arn} does not exist.")
+        return list(found.tags)
+
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        merged = {t["Key"]: t for t in self.tags_of(arn)} | {t["Key"]: t for t in tags}
+        if len(merged) > MAX_TAGS:
+            raise ValidationException(f"A resource can have at most {MAX_TAGS} tags.")
+        with self.store.write() as db:
+            repo.set_tags(db, arn, list(merged.values()))
+        return tags
+
+    def delete_tags(self, arn: str, keys: list[str]) -> None:
+        kept = [t for t in self.tags_of(arn) if t["Key"] not in set(keys)]
+        with self.store.write() as db:
+            repo.set_tags(db, arn, kept)
 
     def list_schedules(self, account_id: str, region: str) -> list[MonitoringSchedule]:
         with self.store.read() as db:

@@ -17,6 +17,23 @@ from sagecraft.services.pipelines.kinds import EXTRA_PROPERTIES, INTERNAL, KINDS
 
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
 INTERNAL_PROPERTIES = {"Condition": ("Outcome",), "Callback": ("OutputParameters",), "Fail": ()}
+# A QualityCheck step's own members (beside its Arguments) and the only properties it exposes.
+CHECK_FIELDS = (
+    "CheckType",
+    "SkipCheck",
+    "FailOnViolation",
+    "RegisterNewBaseline",
+    "ModelPackageGroupName",
+    "SuppliedBaselineStatistics",
+    "SuppliedBaselineConstraints",
+)
+CHECK_TYPES = ("DATA_QUALITY", "MODEL_QUALITY")
+CHECK_PROPERTIES = (
+    "CalculatedBaselineStatistics",
+    "CalculatedBaselineConstraints",
+    "BaselineUsedForDriftCheckStatistics",
+    "BaselineUsedForDriftCheckConstraints",
+)
 
 
 @dataclass
@@ -30,6 +47,7 @@ class StepDef:
     property_files: list[dict[str, Any]] = field(default_factory=list)
     gate: tuple[str, bool] | None = None  # (condition step, outcome) that must hold for it to run
     needs: set[str] = field(default_factory=set)  # every step that must succeed first
+    check: dict[str, Any] = field(default_factory=dict)  # a QualityCheck step's CHECK_FIELDS
 
     @property
     def cache_enabled(self) -> bool:
@@ -103,6 +121,12 @@ def _collect(items: Any, steps: dict[str, StepDef], gate: tuple[str, bool] | Non
             gate,
         )
         _check_policies(steps[name])
+        if kind == "QualityCheck":
+            steps[name].check = {key: item[key] for key in CHECK_FIELDS if item.get(key) is not None}
+            if steps[name].check.get("CheckType") not in CHECK_TYPES:
+                raise ValidationException(
+                    f"Step '{name}': CheckType must be one of {', '.join(CHECK_TYPES)}, not {item.get('CheckType')!r}."
+                )
         if kind == "Condition":
             for condition in arguments.get("Conditions") or []:
                 _check_condition(name, condition)
@@ -148,7 +172,7 @@ def _link(definition: Definition, step: StepDef) -> None:
     own = step.arguments
     if step.step_type == "Condition":  # its branches are steps of their own
         own = {k: v for k, v in own.items() if k not in ("IfSteps", "ElseSteps")}
-    for target in expressions.references(own):
+    for target in expressions.references({**own, **step.check}):
         head, _, rest = target.partition(".")
         if head == "Parameters":
             if rest not in definition.parameters:
@@ -185,6 +209,13 @@ def _check_property(user: str, source: StepDef, path: str) -> None:
             raise ValidationException(
                 f"Step '{user}' references '{shown}': step '{source.name}' has no such "
                 f"property file (it has: {', '.join(sorted(map(str, files))) or 'none'})."
+            )
+        return
+    if source.step_type == "QualityCheck":
+        if first not in CHECK_PROPERTIES or len(tokens) != 1:
+            raise ValidationException(
+                f"Step '{user}' references '{shown}': a QualityCheck step's properties are "
+                f"{', '.join(CHECK_PROPERTIES)}."
             )
         return
     if source.step_type in INTERNAL_PROPERTIES:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sagecraft.core.errors import AwsError
 from sagecraft.services.pipelines import definition as definitions
-from sagecraft.services.pipelines import expressions, policies, steps
+from sagecraft.services.pipelines import expressions, policies, quality, selective, steps
 from sagecraft.services.pipelines import repository as repo
 from sagecraft.services.pipelines.definition import Definition, StepDef
 from sagecraft.services.pipelines.expressions import ExpressionError, PropertyFileRef, Resolver
@@ -107,13 +107,14 @@ class PipelineEngine:
             return
         round_started = self.service.clock()
         room = execution.max_parallel - len(active)
+        allowed = selective.runnable(execution, definition)
         progressed = True
         while progressed and room > 0:  # a step decided at once (condition, cache hit) may free others
             progressed = False
             for step in definition.steps.values():
                 if room <= 0:
                     break
-                if step.name in runs or not _ready(step, runs):
+                if step.name in runs or step.name not in allowed or not _ready(step, runs):
                     continue
                 run = self._launch(execution, step, resolver)
                 if run is None:
@@ -135,7 +136,7 @@ class PipelineEngine:
             failed = [r for r in runs.values() if r.status is StepStatus.FAILED]
             if failed:
                 self._finish(execution, ExecutionStatus.FAILED, _failure(definition, failed[0]))
-            elif not any(_ready(s, runs) for s in definition.steps.values() if s.name not in runs):
+            elif not any(_ready(definition.steps[n], runs) for n in allowed if n not in runs):
                 self._finish(execution, ExecutionStatus.SUCCEEDED, None)
 
     def _launch(self, execution: Execution, step: StepDef, resolver: Resolver) -> StepRun | None:
@@ -163,11 +164,7 @@ class PipelineEngine:
                     cached = self._cached(execution, step, row["cache_key"], now)
                     if cached is not None:
                         return self._insert(row | cached)
-                row["job"] = {
-                    "name": steps.job_name(execution.execution_id, step.name, kind.name_limit),
-                    "arguments": arguments,
-                    "created": False,
-                }
+                row["job"] = self._job(execution, step, arguments, resolver)
                 outcome = None
         except (ExpressionError, AwsError) as error:
             return self._insert(
@@ -181,6 +178,21 @@ class PipelineEngine:
         if outcome is not None:
             return self._insert(row | self._values(outcome, now) | {"callback_token": outcome.job.get("token")})
         return self._insert(row | {"status": StepStatus.EXECUTING.value})  # advance() then creates its job
+
+    def _job(self, execution: Execution, step: StepDef, arguments: dict[str, Any], resolver: Resolver) -> dict:
+        """A job to create: its generated name and request (a QualityCheck's with its baseline)."""
+        kind = steps.kind_of(step)
+        assert kind is not None
+        job: dict[str, Any] = {
+            "name": steps.job_name(execution.execution_id, step.name, kind.name_limit),
+            "arguments": arguments,
+            "created": False,
+        }
+        if step.step_type == "QualityCheck":
+            check = resolver.resolve(step.check)
+            args = (self.api, execution.account_id, execution.region, step.name, arguments, check)
+            job["arguments"], job["check"] = quality.prepare(*args)
+        return job
 
     def _create(self, execution: Execution, step: StepDef, run: StepRun) -> StepRun:
         kind = steps.kind_of(step)
@@ -198,17 +210,10 @@ class PipelineEngine:
             if run.retry_at is not None and run.retry_at > now:
                 return run
             try:
-                arguments = resolver.resolve(step.arguments)
-            except ExpressionError as error:
-                return self._update(
-                    run, {"status": StepStatus.FAILED.value, "ended_at": now, "failure_reason": str(error)}
-                )
-            assert kind is not None
-            job = {
-                "name": steps.job_name(execution.execution_id, step.name, kind.name_limit),
-                "arguments": arguments,
-                "created": False,
-            }
+                job = self._job(execution, step, resolver.resolve(step.arguments), resolver)
+            except (ExpressionError, AwsError) as error:
+                reason = getattr(error, "message", None) or str(error)
+                return self._update(run, {"status": StepStatus.FAILED.value, "ended_at": now, "failure_reason": reason})
             run = self._update(run, {"status": StepStatus.EXECUTING.value, "job": job, "retry_at": None})
             return self._create(execution, step, run)
         if kind is None:  # a callback waiting for its token
@@ -227,6 +232,14 @@ class PipelineEngine:
 
     def _record(self, execution: Execution, step: StepDef, run: StepRun, outcome: Any) -> StepRun:
         now = self.service.clock()
+        check = (outcome.job or run.job).get("check")
+        if check is not None:  # a QualityCheck step: its own metadata, and the check once its job completed
+            arn = (outcome.job or run.job).get("arn")
+            outcome.metadata = quality.metadata(check, arn)
+            if outcome.status == StepStatus.SUCCEEDED.value:
+                outcome.status, outcome.metadata, outcome.properties, outcome.failure_reason = quality.conclude(
+                    check, arn, self.service.objects.read
+                )
         if outcome.status == StepStatus.FAILED.value:
             failure_type = (
                 policies.call_failure_type(outcome.call_error)
@@ -273,7 +286,10 @@ class PipelineEngine:
             resolver.read_uri,
             symbolic=True,
         )
-        return policies.cache_key(step.step_type, symbolic.resolve(step.arguments), step.property_files)
+        arguments = symbolic.resolve(step.arguments)
+        if step.check:  # a QualityCheck's flags and baselines change what it decides
+            arguments = {"Arguments": arguments, "Check": symbolic.resolve(step.check)}
+        return policies.cache_key(step.step_type, arguments, step.property_files)
 
     def _cached(self, execution: Execution, step: StepDef, key: str, now: dt.datetime) -> dict[str, Any] | None:
         window = policies.expire_after((step.cache or {}).get("ExpireAfter"))

@@ -22,6 +22,7 @@ class StepKind:
     status_field: str | None  # None: done when Create* returns
     stop: str | None = None
     uses_arn: bool = False  # Describe* is keyed by the ARN (model packages have no name)
+    arn_member: str = "Arn"  # the member of the step's Metadata entry holding the ARN
 
 
 JOB_DONE = {"Completed": "Succeeded", "Failed": "Failed", "Stopped": "Stopped"}
@@ -77,6 +78,20 @@ KINDS = {
             "TransformJobStatus",
             "StopTransformJob",
         ),
+        # A QualityCheck step's Arguments are the analyzer's processing job (see quality.py).
+        StepKind(
+            "QualityCheck",
+            "CreateProcessingJob",
+            "DescribeProcessingJob",
+            "ProcessingJobName",
+            63,
+            "ProcessingJobName",
+            "ProcessingJobArn",
+            "QualityCheck",
+            "ProcessingJobStatus",
+            "StopProcessingJob",
+            arn_member="CheckJobArn",
+        ),
         StepKind("Model", "CreateModel", "DescribeModel", "ModelName", 63, "ModelName", "ModelArn", "Model", None),
         StepKind(
             "RegisterModel",
@@ -99,7 +114,6 @@ INTERNAL = ("Condition", "Fail", "Callback")
 
 # Types the SDK can emit that Sagecraft does not run (yet).
 UNSUPPORTED = (
-    "QualityCheck",
     "ClarifyCheck",
     "EMR",
     "EMRServerless",

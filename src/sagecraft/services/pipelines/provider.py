@@ -98,6 +98,7 @@ class PipelinesProvider:
                 "CreationTime": execution.created_at,
                 "LastModifiedTime": execution.last_modified,
                 "ParallelismConfiguration": execution.parallelism,
+                "SelectiveExecutionConfig": execution.state.get("selective"),
             }
         )
 
@@ -194,6 +195,9 @@ def _step(run: StepRun) -> dict[str, Any]:
             "EndTime": run.ended_at,
             "StepStatus": run.status.value,
             "CacheHitResult": {"SourcePipelineExecutionArn": run.cache_source} if run.cache_source else None,
+            "SelectiveExecutionResult": (
+                {"SourcePipelineExecutionArn": run.job["selective_source"]} if run.job.get("selective_source") else None
+            ),
             "FailureReason": run.failure_reason if run.status.value in ("Failed", "Starting") else None,
             "Metadata": json.loads(json.dumps(run.metadata)),
             "AttemptCount": run.attempt,

@@ -4,9 +4,7 @@ Executing and wakes the engine (engine.py), which advances it."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import secrets
 import string
 from collections.abc import Callable, Mapping
@@ -14,9 +12,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from sagecraft.core import paging
 from sagecraft.core.errors import AwsError, ResourceNotFound, ValidationException
 from sagecraft.services.pipelines import definition as definitions
 from sagecraft.services.pipelines import repository as repo
+from sagecraft.services.pipelines import selective
 from sagecraft.services.pipelines.models import (
     Execution,
     ExecutionStatus,
@@ -172,10 +172,10 @@ class PipelinesService:
                 same = [e for e in repo.executions_of(db, pipeline.arn) if e.state.get("token") == token]
             if same:
                 return same[0]
-        if params.get("SelectiveExecutionConfig"):
-            raise ValidationException("SelectiveExecutionConfig is not supported by Sagecraft yet.")
         parsed = definitions.parse(pipeline.definition)
         values = definitions.resolve_parameters(parsed, list(params.get("PipelineParameters") or []))
+        selection = params.get("SelectiveExecutionConfig")
+        reused = self._reused(pipeline, parsed, selection) if selection else []
         shown = [{"Name": n, "Value": _as_text(v)} for n, v in values.items()]
         execution_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
         arn = execution_arn(pipeline.arn, execution_id)
@@ -197,13 +197,30 @@ class PipelinesService:
             last_modified=now,
             ended_at=None,
             owner=self.owner,
-            state={"pipeline_name": pipeline.name, "token": token, "role_arn": pipeline.role_arn},
+            state={
+                "pipeline_name": pipeline.name,
+                "token": token,
+                "role_arn": pipeline.role_arn,
+                **({"selective": selection} if selection else {}),
+            },
         )
         with self.store.write() as db:
             repo.insert_execution(db, row)
+            for run in reused:  # the selected steps' dependencies keep the source execution's results
+                repo.insert_step(db, selective.copied_row(run, arn, selection["SourcePipelineExecutionArn"]))
             repo.update_pipeline(db, pipeline.arn, {"last_run_at": now})
         self._changed(arn)
         return self.execution(arn)
+
+    def _reused(self, pipeline: Pipeline, parsed: definitions.Definition, selection: Mapping[str, Any]) -> list:
+        selected = selective.selected_steps(parsed, dict(selection))
+        source, source_steps = None, []
+        if selection.get("SourcePipelineExecutionArn"):
+            source = self.execution(selection["SourcePipelineExecutionArn"])
+            selective.check_source(source, pipeline.arn)
+            with self.store.read() as db:
+                source_steps = repo.steps_of(db, source.arn)
+        return selective.reused_steps(parsed, selected, source, source_steps)
 
     def execution(self, arn: str) -> Execution:
         with self.store.read() as db:
@@ -312,21 +329,6 @@ def _exists(name: str, arn: str) -> ValidationException:
     )
 
 
-def page(items: list, params: Mapping[str, Any], scope: str, default_size: int = 50) -> tuple[list, str | None]:
-    """One page of an in-memory listing; the token is the offset, tied to the listing."""
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode()))
-            if data["s"] != scope:
-                raise ValueError
-            start = int(data["o"])
-        except (ValueError, KeyError, TypeError):
-            raise ValidationException("Invalid pagination token: NextToken was not issued for this request.") from None
-    size = params.get("MaxResults") or default_size
-    chunk = items[start : start + size]
-    if start + size >= len(items):
-        return chunk, None
-    raw = json.dumps({"s": scope, "o": start + size}, separators=(",", ":")).encode()
-    return chunk, base64.urlsafe_b64encode(raw).decode()
+def page(items: list, params: Mapping[str, Any], scope: str) -> tuple[list, str | None]:
+    """One page of a pipelines listing (50 by default)."""
+    return paging.page(items, params, scope, default_size=50)

@@ -77,7 +77,7 @@ def create(
         return Outcome("Failed", job, failure_reason=f"InternalFailure: {error}", call_error=error)
     arn = created.get(kind.arn_field) or job.get("arn")
     job = {**job, "arn": arn, "created": True}
-    metadata = {kind.metadata_key: {"Arn": arn}}
+    metadata = {kind.metadata_key: {kind.arn_member: arn}}
     if kind.status_field is not None:
         return Outcome("Executing", job, metadata)
     return poll(api, account_id, region, kind, job)
@@ -85,14 +85,16 @@ def create(
 
 def poll(api: SageMakerApi, account_id: str, region: str, kind: StepKind, job: dict[str, Any]) -> Outcome:
     key = job["arn"] if kind.uses_arn else job["name"]
-    metadata = {kind.metadata_key: {"Arn": job.get("arn")}}
+    metadata = {kind.metadata_key: {kind.arn_member: job.get("arn")}}
     try:
         described = plain(api.call(account_id, region, kind.describe, {kind.describe_key: key}))
     except AwsError as error:
+        if error.status >= 500 or "Throttl" in error.code:  # e.g. a busy database: the job still runs
+            return Outcome("Executing", job, metadata)
         return Outcome("Failed", job, metadata, failure_reason=f"{error.code}: {error.message}", call_error=error)
     if not job.get("arn") and described.get(kind.arn_field):  # created before a restart: learn its ARN
         job = {**job, "arn": described[kind.arn_field]}
-        metadata = {kind.metadata_key: {"Arn": job["arn"]}}
+        metadata = {kind.metadata_key: {kind.arn_member: job["arn"]}}
     if kind.status_field is None:
         return Outcome("Succeeded", job, metadata, properties=described)
     state = JOB_DONE.get(described.get(kind.status_field, ""))

@@ -13,7 +13,8 @@ capture's inferenceTime), ``ground_truth_source``, ``record_preprocessor_script`
 ``post_analytics_processor_script``, ``categorical_drift_method`` and ``publish_cloudwatch_metrics``.
 
 It writes statistics.json and either constraints.json (baselining) or constraint_violations.json
-(monitoring) to output_path. A failure writes output/failure (``ClientError: …``) and exits 1.
+(monitoring; with ``sagecraft_calculate_baseline=Enabled``, as a pipeline's QualityCheck step
+sets, both) to output_path. A failure writes output/failure (``ClientError: …``) and exits 1.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def run() -> None:
     start, end = capture.parse_time(_env("start_time")), capture.parse_time(_env("end_time"))
     captured = "sagemakerCaptureJson" in dataset_format
     publishing = (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled"
+    # A pipeline's QualityCheck step checks against a baseline and calculates a new one in one run.
+    calculating = (_env("sagecraft_calculate_baseline") or "Disabled") == "Enabled"
     if analysis == "MODEL_QUALITY":
         problem = model_quality.problem_key(_env("problem_type"))
         threshold = _env("probability_threshold_attribute")
@@ -119,6 +122,8 @@ def run() -> None:
         if baseline_constraints is None:
             _write(output, "constraints.json", model_quality.suggest(problem, stats))
         else:
+            if calculating:
+                _write(output, "constraints.json", model_quality.suggest(problem, stats))
             found, scalars = model_quality.violations(problem, stats, baseline_constraints)
             _write(output, "constraint_violations.json", {"violations": found})
             if publishing:
@@ -145,6 +150,8 @@ def run() -> None:
         if baseline_constraints is None:
             _write(output, "constraints.json", rules.suggest(stats, _env("categorical_drift_method")))
         else:
+            if calculating:
+                _write(output, "constraints.json", rules.suggest(stats, _env("categorical_drift_method")))
             result = checks.evaluate(profiler.features, profiler.item_count, baseline_constraints,
                                      baseline_statistics)
             _write(output, "constraint_violations.json", {"violations": result.violations})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 from typing import Any
 
@@ -50,8 +51,9 @@ def publish(namespace: str, values: dict[str, float], when: dt.datetime | None =
         "AWS_DEFAULT_REGION") or "us-east-1")
     stamp = when or dt.datetime.now(dt.timezone.utc)
     dimensions = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
+    # CloudWatch takes finite numbers only: a statistic of an all-missing feature (NaN) is left out.
     data = [{"MetricName": name[:255], "Dimensions": dimensions, "Timestamp": stamp, "Value": value,
-             "Unit": "None"} for name, value in values.items()]
+             "Unit": "None"} for name, value in values.items() if math.isfinite(value)]
     for start in range(0, len(data), BATCH):
         client.put_metric_data(Namespace=namespace, MetricData=data[start:start + BATCH])
     return len(data)
