@@ -83,8 +83,10 @@ def describe_dataset(run: QuickstartRun) -> str:
     uri = S3Uploader.upload_string_as_file_body(
         json.dumps(summary, indent=2), f"s3://{run.bucket}/{PREFIX}/raw/summary.json", sagemaker_session=run.sagemaker
     )
-    return (f"read back with S3Downloader.read_file ({len(rows)} rows, {classes['1']} benign / "
-            f"{classes['0']} malignant); summary written with S3Uploader → {uri}")
+    return (
+        f"read back with S3Downloader.read_file ({len(rows)} rows, {classes['1']} benign / "
+        f"{classes['0']} malignant); summary written with S3Uploader → {uri}"
+    )
 
 
 def list_with_sdk(run: QuickstartRun) -> str:
@@ -95,4 +97,5 @@ def list_with_sdk(run: QuickstartRun) -> str:
     if run.dataset_uri not in listed or run.dataset_uri.split("/", 3)[3] not in keys:
         raise RuntimeError(f"the SDK does not list {run.dataset_uri}: {listed}")
     return f"S3Downloader.list and Session.list_s3_files see {len(listed)} objects: " + ", ".join(
-        uri.rsplit("/", 1)[1] for uri in listed)
+        uri.rsplit("/", 1)[1] for uri in listed
+    )

@@ -22,17 +22,23 @@ def evaluate(run: QuickstartRun) -> str:
 
     booster = _load_booster(run)
     for split in ("validation", "test"):
-        text = "".join(S3Downloader.read_file(uri, sagemaker_session=run.sagemaker)
-                       for uri in sorted(S3Downloader.list(run.split_uris[split], sagemaker_session=run.sagemaker)))
+        text = "".join(
+            S3Downloader.read_file(uri, sagemaker_session=run.sagemaker)
+            for uri in sorted(S3Downloader.list(run.split_uris[split], sagemaker_session=run.sagemaker))
+        )
         run.metrics[split] = score(booster, text)
     report = {"model": run.model_uri, "training_job": run.training_job, "threshold": THRESHOLD, "metrics": run.metrics}
-    uri = S3Uploader.upload_string_as_file_body(json.dumps(report, indent=2),
-                                                f"s3://{run.bucket}/{PREFIX}/evaluation/evaluation.json",
-                                                sagemaker_session=run.sagemaker)
+    uri = S3Uploader.upload_string_as_file_body(
+        json.dumps(report, indent=2),
+        f"s3://{run.bucket}/{PREFIX}/evaluation/evaluation.json",
+        sagemaker_session=run.sagemaker,
+    )
     run.facts["Evaluation"] = uri
     test = run.metrics["test"]
-    return (f"model.tar.gz loaded in xgboost; on {test['rows']:.0f} held-out test rows accuracy "
-            f"{test['accuracy']:.3f}, F1 {test['f1']:.3f}, ROC AUC {test['roc_auc']:.3f} → {uri}")
+    return (
+        f"model.tar.gz loaded in xgboost; on {test['rows']:.0f} held-out test rows accuracy "
+        f"{test['accuracy']:.3f}, F1 {test['f1']:.3f}, ROC AUC {test['roc_auc']:.3f} → {uri}"
+    )
 
 
 def _load_booster(run: QuickstartRun):

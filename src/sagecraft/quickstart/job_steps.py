@@ -18,18 +18,28 @@ HYPERPARAMETERS = {"objective": "binary:logistic", "num_round": 100}
 def preprocess(run: QuickstartRun) -> str:
     from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
 
-    processor = ScriptProcessor(command=["python3"], image_uri="python:3.8-slim", role=run.role,
-                                instance_count=1, instance_type="ml.m5.xlarge", sagemaker_session=run.sagemaker)
+    processor = ScriptProcessor(
+        command=["python3"],
+        image_uri="python:3.8-slim",
+        role=run.role,
+        instance_count=1,
+        instance_type="ml.m5.xlarge",
+        sagemaker_session=run.sagemaker,
+    )
     with _job(run, "processing", lambda: processor.latest_job and processor.latest_job.job_name) as watch:
-        processor.run(code=str(PREPROCESSING_SCRIPT),
-                      inputs=[ProcessingInput(input_name="raw-data", source=run.dataset_uri,
-                                              destination="/opt/ml/processing/input")],
-                      outputs=[ProcessingOutput(output_name="processed-data", source="/opt/ml/processing/output")],
-                      logs=False)
+        processor.run(
+            code=str(PREPROCESSING_SCRIPT),
+            inputs=[
+                ProcessingInput(input_name="raw-data", source=run.dataset_uri, destination="/opt/ml/processing/input")
+            ],
+            outputs=[ProcessingOutput(output_name="processed-data", source="/opt/ml/processing/output")],
+            logs=False,
+        )
     description = processor.jobs[-1].describe()
     run.processing_job = description["ProcessingJobName"]
-    outputs = {output["OutputName"]: output["S3Output"]["S3Uri"]
-               for output in description["ProcessingOutputConfig"]["Outputs"]}
+    outputs = {
+        output["OutputName"]: output["S3Output"]["S3Uri"] for output in description["ProcessingOutputConfig"]["Outputs"]
+    }
     processed = outputs["processed-data"].rstrip("/")
     run.split_uris = {split: f"{processed}/{split}" for split in SPLITS}
     missing = [uri for uri in run.split_uris.values() if not run.sagemaker.list_s3_files(*_bucket_key(uri + "/"))]
@@ -38,17 +48,25 @@ def preprocess(run: QuickstartRun) -> str:
     run.facts["Processing job"] = run.processing_job
     run.facts["Processed data"] = f"{processed}/{{{','.join(SPLITS)}}}/"
     counts = [line for line in watch.lines if line.startswith(SPLITS)]
-    return (f"ScriptProcessor ran preprocessing.py as {run.processing_job}; scaler fitted on train only; "
-            + "; ".join(counts or [processed]))
+    return f"ScriptProcessor ran preprocessing.py as {run.processing_job}; scaler fitted on train only; " + "; ".join(
+        counts or [processed]
+    )
 
 
 def train(run: QuickstartRun) -> str:
     from sagemaker.inputs import TrainingInput
     from sagemaker.xgboost import XGBoost
 
-    xgb = XGBoost(entry_point="train.py", source_dir=str(TRAINING_SOURCE), role=run.role, instance_count=1,
-                  instance_type="ml.m5.xlarge", framework_version="1.3-1", hyperparameters=HYPERPARAMETERS,
-                  sagemaker_session=run.sagemaker)
+    xgb = XGBoost(
+        entry_point="train.py",
+        source_dir=str(TRAINING_SOURCE),
+        role=run.role,
+        instance_count=1,
+        instance_type="ml.m5.xlarge",
+        framework_version="1.3-1",
+        hyperparameters=HYPERPARAMETERS,
+        sagemaker_session=run.sagemaker,
+    )
     train_data = TrainingInput(run.split_uris["train"], content_type="text/csv")
     val_data = TrainingInput(run.split_uris["validation"], content_type="text/csv")
     with _job(run, "training", lambda: xgb.latest_training_job and xgb.latest_training_job.name) as watch:
@@ -79,8 +97,10 @@ def _job(run: QuickstartRun, kind: str, job_name: Callable[[], str | None]) -> I
         if last and last[-1].strip() not in message:  # FailureReason holds only the end of stderr
             message += "\n" + "\n".join(f"  │ {line}" for line in last)
         home = shlex.quote(str(run.home))
-        raise RuntimeError(f"{message}\nThe job's whole log: `sagecraft jobs logs {name} --home {home}` "
-                           f"(with the server running: `sagecraft up --home {home}`)") from error
+        raise RuntimeError(
+            f"{message}\nThe job's whole log: `sagecraft jobs logs {name} --home {home}` "
+            f"(with the server running: `sagecraft up --home {home}`)"
+        ) from error
 
 
 def _bucket_key(uri: str) -> tuple[str, str]:

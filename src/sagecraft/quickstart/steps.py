@@ -46,9 +46,16 @@ class Step(Generic[State]):
 
 def run_steps(steps: Sequence[Step[State]], state: State, console: Console, detail: Detail | None = None) -> None:
     # The title and its live detail come last, clipped to one line: they are the part that varies.
-    columns = (SpinnerColumn(), BarColumn(bar_width=10), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("[bold]{task.fields[title]}…[/] [dim]{task.fields[detail]}[/]",
-                          table_column=Column(no_wrap=True, overflow="ellipsis")))
+    columns = (
+        SpinnerColumn(),
+        BarColumn(bar_width=10),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn(
+            "[bold]{task.fields[title]}…[/] [dim]{task.fields[detail]}[/]",
+            table_column=Column(no_wrap=True, overflow="ellipsis"),
+        ),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=len(steps), title="", detail="")
         for number, step in enumerate(steps, 1):
@@ -59,8 +66,9 @@ def run_steps(steps: Sequence[Step[State]], state: State, console: Console, deta
             try:
                 outcome = step.action(state)
             except Exception as error:
-                progress.console.print(f"[red]✗[/] [bold]{number}. {step.title}[/]: {escape(str(error))}",
-                                       highlight=False)
+                progress.console.print(
+                    f"[red]✗[/] [bold]{number}. {step.title}[/]: {escape(str(error))}", highlight=False
+                )
                 raise StepFailed(step.title, error) from error
             finally:
                 if detail is not None:

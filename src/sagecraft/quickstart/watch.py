@@ -19,8 +19,9 @@ LOG_GROUPS = {"training": "/aws/sagemaker/TrainingJobs", "processing": "/aws/sag
 class JobWatch:
     """``with JobWatch(...) as watch:`` around the SDK call; ``watch.lines`` afterwards."""
 
-    def __init__(self, kind: str, job_name: Callable[[], str | None], boto: Any, detail: Detail,
-                 interval: float = 0.5) -> None:
+    def __init__(
+        self, kind: str, job_name: Callable[[], str | None], boto: Any, detail: Detail, interval: float = 0.5
+    ) -> None:
         self.kind = kind
         self.job_name = job_name  # None until the SDK has created the job
         self.sagemaker = boto.client("sagemaker")
@@ -58,8 +59,11 @@ class JobWatch:
             pass
 
     def _poll(self, name: str) -> None:
-        description = (self.sagemaker.describe_training_job(TrainingJobName=name) if self.kind == "training"
-                       else self.sagemaker.describe_processing_job(ProcessingJobName=name))
+        description = (
+            self.sagemaker.describe_training_job(TrainingJobName=name)
+            if self.kind == "training"
+            else self.sagemaker.describe_processing_job(ProcessingJobName=name)
+        )
         status = description.get("SecondaryStatus") or description.get("ProcessingJobStatus") or "?"
         self._safely(self._read_logs, name)  # the log group appears with the job's first line
         last = self.lines[-1] if self.lines else ""

@@ -38,10 +38,20 @@ def main() -> None:
     if args.validation:
         evals.append((matrix(args.validation), "validation"))
     print(f"training on {train.num_row()} rows, validating on {evals[-1][1]}; {args.num_round} rounds")
-    params = {"objective": args.objective, "max_depth": args.max_depth, "eta": args.eta,
-              "eval_metric": ["logloss", "auc"]}
-    booster = xgb.train(params, train, num_boost_round=args.num_round, evals=evals, verbose_eval=True,
-                        early_stopping_rounds=args.early_stopping_rounds or None)
+    params = {
+        "objective": args.objective,
+        "max_depth": args.max_depth,
+        "eta": args.eta,
+        "eval_metric": ["logloss", "auc"],
+    }
+    booster = xgb.train(
+        params,
+        train,
+        num_boost_round=args.num_round,
+        evals=evals,
+        verbose_eval=True,
+        early_stopping_rounds=args.early_stopping_rounds or None,
+    )
     os.makedirs(args.model_dir, exist_ok=True)
     path = os.path.join(args.model_dir, "xgboost-model")  # the name SageMaker's XGBoost serving loads
     booster.save_model(path + ".json")  # the extension picks JSON, the format the built-in algorithm writes
