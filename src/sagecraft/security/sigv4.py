@@ -56,7 +56,7 @@ class Signature:
 
     @property
     def timestamp(self) -> dt.datetime:
-        return dt.datetime.strptime(self.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        return _parse_amz_date(self.amz_date)
 
 
 def read_signature(headers: dict[str, str], query: list[tuple[str, str]]) -> Signature:
@@ -116,6 +116,12 @@ def check_time(signature: Signature, now: dt.datetime | None = None) -> None:
         return
     if abs(now - when) > MAX_SKEW:
         raise AuthError("skewed", "The difference between the request time and the current time is too large.")
+
+
+def _parse_amz_date(text: str) -> dt.datetime:
+    """``YYYYMMDDTHHMMSSZ``, whose shape read_signature checked; sliced, as strptime costs ten times more."""
+    return dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
+                       int(text[13:15]), tzinfo=dt.timezone.utc)
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sagecraft.config.settings import Settings
 from sagecraft.core.context import RequestContext
 from sagecraft.services.cloudtrail.events import api_call
@@ -17,7 +19,8 @@ class AuditHook:
 
     def __call__(self, context: RequestContext, signing_name: str, operation: str, params: dict | None,
                  error: tuple[str, str] | None, user_agent: str) -> None:
-        self.trail.record(api_call(context, signing_name, operation, params, error, user_agent))
+        when = time.time()
+        self.trail.record(lambda: api_call(context, signing_name, operation, params, error, user_agent, when))
 
 
 def audit_trail(settings: Settings, closers: list) -> tuple[CloudTrailProvider, AuditHook]:

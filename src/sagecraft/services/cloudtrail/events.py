@@ -50,12 +50,13 @@ def user_identity(context: RequestContext) -> dict:
 
 
 def api_call(context: RequestContext, signing_name: str, operation: str, params: dict | None,
-             error: tuple[str, str] | None, user_agent: str) -> dict:
-    """The event for one call; ``error`` is (code, message) when it failed."""
+             error: tuple[str, str] | None, user_agent: str, when: float | None = None) -> dict:
+    """The event for one call; ``error`` is (code, message) when it failed; ``when`` its epoch time."""
+    moment = dt.datetime.fromtimestamp(when, dt.timezone.utc) if when is not None else dt.datetime.now(dt.timezone.utc)
     event = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": user_identity(context),
-        "eventTime": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eventSource": f"{signing_name}.amazonaws.com",
         "eventName": operation,
         "awsRegion": context.region,

@@ -4,14 +4,16 @@ in small batches, and read back newest first for LookupEvents."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 BATCH_SECONDS = 0.2
+log = logging.getLogger(__name__)
 
 
 class AuditTrail:
@@ -24,7 +26,8 @@ class AuditTrail:
         self._thread = threading.Thread(target=self._write, name="audit-trail", daemon=True)
         self._thread.start()
 
-    def record(self, event: dict) -> None:
+    def record(self, event: dict | Callable[[], dict]) -> None:
+        """Queue an event, or a function making it: the writer thread builds it, off the request path."""
         self._queue.put(event)
 
     def _write(self) -> None:
@@ -38,7 +41,7 @@ class AuditTrail:
                     batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
                 pass
-            lines = [json.dumps(e, separators=(",", ":")) + "\n" for e in batch if e is not None]
+            lines = [json.dumps(e, separators=(",", ":")) + "\n" for e in map(_built, batch) if e is not None]
             if lines:
                 self._file.write("".join(lines))
                 self._file.flush()
@@ -64,3 +67,13 @@ class AuditTrail:
                 yield json.loads(line)
             except json.JSONDecodeError:  # a torn last line after a crash
                 continue
+
+
+def _built(event: dict | Callable[[], dict] | None) -> dict | None:
+    if not callable(event):
+        return event
+    try:
+        return event()
+    except Exception:  # a record that cannot be built must not stop the trail
+        log.exception("audit trail: an event could not be built")
+        return None
