@@ -38,7 +38,10 @@ def transform_provider(
 
     def model(account_id: str, region: str, name: str) -> Mapping[str, Any]:
         found = hosting.get(account_id, region, Kind.MODEL, name)  # ValidationException "Could not find model"
-        return {**found.request, "ModelArn": found.arn}
+        # The containers as CreateModel resolved them: a model package's image and model data, not its name.
+        containers = found.runtime.get("containers") or HostingService.containers(found.request)
+        request = {k: v for k, v in found.request.items() if k != "PrimaryContainer"}
+        return {**request, "Containers": containers, "ModelArn": found.arn}
 
     service = TransformService(metadata, model, runtimes, lambda bucket: objects.get_bucket(bucket) is not None, owner)
     platform = TransformPlatform(

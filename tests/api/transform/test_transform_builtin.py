@@ -134,3 +134,27 @@ def test_json_lines_with_filters_attach_sagemaker_output(sm, s3, bucket):
     assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
     lines = [json.loads(line) for line in read_lines(s3, bucket, "out/jsonl/records.jsonl.out")]
     assert lines == [{"id": i, "SageMakerOutput": i + 3} for i in range(5)]
+
+
+def test_a_model_made_from_a_model_package_transforms(sm, s3, bucket, trained):
+    """CreateModel with Containers[].ModelPackageName (what an approval deploys): the transform runs the
+    package's image and model data."""
+    from transform_support import ROLE, XGBOOST_IMAGE, unique
+
+    booster, rows = trained
+    group = unique("tpg")
+    sm.create_model_package_group(ModelPackageGroupName=group)
+    package = sm.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus="Approved",
+        InferenceSpecification={"Containers": [{"Image": XGBOOST_IMAGE,
+                                                "ModelDataUrl": f"s3://{bucket}/model/model.tar.gz"}],
+                                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+    )["ModelPackageArn"]
+    model = unique("tpm")
+    sm.create_model(ModelName=model, ExecutionRoleArn=ROLE, Containers=[{"ModelPackageName": package}])
+    s3.put_object(Bucket=bucket, Key="in/package/rows.csv", Body=csv_rows(rows[:50]).encode())
+    name = start(sm, model, f"s3://{bucket}/in/package/", f"s3://{bucket}/out/package")
+    described = wait(sm, name)
+    assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+    scores = [float(v) for v in read_lines(s3, bucket, "out/package/rows.csv.out")]
+    np.testing.assert_allclose(scores, local_scores(booster, rows[:50]), atol=1e-6)

@@ -69,7 +69,7 @@ def start(sm, model: str, source: str, output: str, **extra) -> str:
         ModelName=model,
         TransformInput=transform_input,
         TransformOutput={"S3OutputPath": output, "AssembleWith": "Line", **extra.pop("transform_output", {})},
-        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        TransformResources=extra.pop("TransformResources", {"InstanceType": "ml.m5.large", "InstanceCount": 1}),
         **extra,
     )
     return name

@@ -6,10 +6,12 @@ SageMaker. MaxPayloadInMB 0 means no limit (chunks of 6 MB, any record size)."""
 
 from __future__ import annotations
 
+import gzip
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 MB = 1024 * 1024
 UNLIMITED_CHUNK = 6 * MB
@@ -26,7 +28,9 @@ def _too_large(limit: int) -> PayloadTooLarge:
 
 
 class Readable(Protocol):
-    def read(self, size: int, /) -> bytes: ...
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 def line_chunks(stream: Readable, limit: int | None) -> Iterator[bytes]:
@@ -68,16 +72,18 @@ class GrowingFile:
         self.complete = complete
         self.poll = poll
 
-    def read(self, size: int) -> bytes:
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = 1 << 62
         parts: list[bytes] = []
         while size > 0:
-            data = self.file.read(size)
+            data = self.file.read(min(size, UNLIMITED_CHUNK))
             if data:
                 parts.append(data)
                 size -= len(data)
                 continue
             if self.complete.exists():
-                data = self.file.read(size)  # what was written before the marker appeared
+                data = self.file.read(min(size, UNLIMITED_CHUNK))  # what was written before the marker appeared
                 if not data:
                     break
                 parts.append(data)
@@ -90,27 +96,73 @@ class GrowingFile:
         self.file.close()
 
 
-def batches(path: Path, split_type: str, strategy: str, max_payload_mb: int, complete: Path) -> Iterator[Batch]:
-    """(payload, records) per mini-batch; records is None for MultiRecord (split only when needed).
-    ``complete`` exists once the file is whole (it may still grow until then)."""
+class Parts:
+    """An object's bytes read in place: its part files (hard links to the store's blobs), in order."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = list(paths)
+        self.file: BinaryIO | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = 1 << 62
+        parts: list[bytes] = []
+        while size > 0:
+            if self.file is None:
+                if not self.paths:
+                    break
+                self.file = open(self.paths.pop(0), "rb", buffering=0)  # noqa: SIM115  (closed below)
+            data = self.file.read(min(size, UNLIMITED_CHUNK))
+            if not data:
+                self.file.close()
+                self.file = None
+                continue
+            parts.append(data)
+            size -= len(data)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.paths.clear()
+
+
+class Gunzip:
+    """Gzip data decompressed while it is read (several members, as ``gzip`` writes them, included)."""
+
+    def __init__(self, raw: Readable) -> None:
+        self.raw = raw
+        self.file = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.file.read(size)
+        except (OSError, EOFError, zlib.error) as error:
+            raise BadInput(f"The input is not gzip data (CompressionType Gzip): {error}") from None
+
+    def close(self) -> None:
+        self.file.close()
+        self.raw.close()  # type: ignore[attr-defined]
+
+
+class BadInput(ValueError):
+    pass
+
+
+def batches(stream: Readable, split_type: str, strategy: str, max_payload_mb: int) -> Iterator[Batch]:
+    """(payload, records) per mini-batch; records is None for MultiRecord (split only when needed)."""
     limit = max_payload_mb * MB if max_payload_mb else None
     if split_type != "Line":
-        while not complete.exists():
-            time.sleep(0.005)
-        size = path.stat().st_size
-        if limit and size > limit:
+        body = stream.read(limit + 1) if limit else stream.read(-1)
+        if limit and len(body) > limit:
             raise _too_large(limit)
-        body = path.read_bytes()
         if body:
             yield body, [body]
         return
-    stream = GrowingFile(path, complete)
-    try:
-        for chunk in line_chunks(stream, limit):
-            if strategy == "SingleRecord":
-                for record in lines(chunk):
-                    yield record, [record]
-            else:
-                yield chunk, None
-    finally:
-        stream.close()
+    for chunk in line_chunks(stream, limit):
+        if strategy == "SingleRecord":
+            for record in lines(chunk):
+                yield record, [record]
+        else:
+            yield chunk, None

@@ -3,34 +3,52 @@
 It looks when woken (a job created, stopped or interrupted) and every few seconds otherwise, so
 jobs left in progress by a previous server process are picked up at start-up and carried on.
 Stopping the reconciler leaves running instances alone: the next server re-attaches to them.
+``RunReconciler`` is the loop itself, shared with the transform jobs; ``Reconciler`` runs
+training and processing jobs with it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Protocol
 
 from sagecraft.services.jobs import repository as repo
 from sagecraft.services.jobs.platform import Platform
 from sagecraft.services.jobs.runner import JobRun
 
-log = logging.getLogger("sagecraft.jobs")
-
 SCAN_SECONDS = 5.0
 JOIN_SECONDS = 10.0
 
 
-class Reconciler:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+class Run(Protocol):
+    """One job's way to a terminal state, on its own thread."""
+
+    job_id: int
+    wake: threading.Event
+
+    def run(self) -> None: ...
+
+
+class RunReconciler:
+    """Gives each job id ``active()`` returns a runner thread (``make_run(job_id, shutdown)``)."""
+
+    def __init__(
+        self, name: str, active: Callable[[], list[int]], make_run: Callable[[int, threading.Event], Run]
+    ) -> None:
+        self.name = name
+        self._active = active
+        self._make_run = make_run
+        self._log = logging.getLogger(f"sagecraft.{name}")
         self._shutdown = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
-        self._runs: dict[int, tuple[JobRun, threading.Thread]] = {}
+        self._runs: dict[int, tuple[Run, threading.Thread]] = {}
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="jobs-reconciler", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"{self.name}-reconciler", daemon=True)
         self._thread.start()
 
     def wake(self, job_id: int | None = None) -> None:
@@ -57,27 +75,38 @@ class Reconciler:
             try:
                 self._scan()
             except Exception:  # e.g. the database briefly unavailable: try again on the next round
-                log.exception("the jobs reconciler could not scan for jobs")
+                self._log.exception("the %s reconciler could not scan for jobs", self.name)
             self._wake.wait(SCAN_SECONDS)
             self._wake.clear()
 
     def _scan(self) -> None:
-        with self.platform.store.read() as db:
-            active = repo.active_ids(db, self.platform.owner)
+        active = self._active()
         with self._lock:
             for job_id in active:
                 current = self._runs.get(job_id)
                 if current is not None and current[1].is_alive():
                     continue
-                run = JobRun(self.platform, job_id, self._shutdown)
-                thread = threading.Thread(target=self._run, args=(run,), name=f"job-{job_id}", daemon=True)
+                run = self._make_run(job_id, self._shutdown)
+                thread = threading.Thread(target=self._run, args=(run,), name=f"{self.name}-{job_id}", daemon=True)
                 self._runs[job_id] = (run, thread)
                 thread.start()
 
-    def _run(self, run: JobRun) -> None:
+    def _run(self, run: Run) -> None:
         try:
             run.run()
         finally:
             with self._lock:
                 if self._runs.get(run.job_id, (None,))[0] is run:
                     del self._runs[run.job_id]
+
+
+class Reconciler(RunReconciler):
+    """Training and processing jobs."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        super().__init__("jobs", self._active_ids, lambda job_id, shutdown: JobRun(platform, job_id, shutdown))
+
+    def _active_ids(self) -> list[int]:
+        with self.platform.store.read() as db:
+            return list(repo.active_ids(db, self.platform.owner))

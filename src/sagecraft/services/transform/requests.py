@@ -58,15 +58,18 @@ def _bucket(uri: str, field: str, bucket_exists: Callable[[str], bool]) -> None:
         raise ValidationException(f"{field}: the bucket {bucket} does not exist.")
 
 
-def container_of(model: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's one container (a serial pipeline is refused, as batch transform does not run one yet)."""
+def containers_of(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The model's containers in order: one, or a serial inference pipeline's (each one's output is the
+    next one's input, as on an endpoint). Direct invocation has no meaning for a batch."""
     containers = [model["PrimaryContainer"]] if model.get("PrimaryContainer") else list(model.get("Containers") or [])
-    if len(containers) != 1:
+    if not containers:
+        raise ValidationException("The model has no container to run.")
+    if len(containers) > 1 and (model.get("InferenceExecutionConfig") or {}).get("Mode") == "Direct":
         raise ValidationException(
-            "Batch transform of a serial inference pipeline (a model with several "
-            "containers) is not supported by Sagecraft yet."
+            "Batch transform of a model with InferenceExecutionConfig Mode Direct is not supported by "
+            "Sagecraft yet: use a model whose containers run in Serial."
         )
-    return dict(containers[0])
+    return [dict(container) for container in containers]
 
 
 def with_defaults(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -119,8 +119,9 @@ class TransformRun:
             self._finish(TransformStatus.STOPPED)
         self._update(TransformStatus.IN_PROGRESS, {"started_at": job.started_at or _now()})
         try:
-            runtime = self.platform.runtimes().resolve(job.runtime["model"]["Image"])
-            prepared = instance.prepare(self.platform.objects, job, runtime, self.instance_dir)
+            registry = self.platform.runtimes()
+            runtime = registry.resolve(job.runtime["model"]["Image"])
+            prepared = instance.prepare(self.platform.objects, job, runtime, self.instance_dir, registry.resolve)
         except (StagingError, AwsError) as exc:
             self._finish(TransformStatus.FAILED, f"ClientError: {exc}")
         self._check_shutdown()

@@ -48,8 +48,16 @@ class TransformService:
         name = request["TransformJobName"]
         requests.check(request, self.bucket_exists)
         model = self.models(account_id, region, request["ModelName"])
-        container = requests.container_of(model)
-        self.runtimes().resolve(container["Image"])  # an image no runtime maps fails here, naming the table
+        containers = requests.containers_of(model)
+        registry = self.runtimes()
+        # An image no runtime maps fails here, naming the table.
+        pythons = {registry.resolve(container["Image"]).python for container in containers}
+        if len(pythons) > 1:
+            raise ValidationException(
+                "Batch transform of a serial inference pipeline whose containers run in different "
+                "runtimes is not supported by Sagecraft yet: its containers run in one process here."
+            )
+        container, pipeline = containers[0], containers[1:]
         now = _utcnow()
         arn = transform_arn(region, account_id, name)
         values = dict(
@@ -62,7 +70,7 @@ class TransformService:
             last_modified=now,
             request=requests.with_defaults(request),
             tags=list(request.get("Tags") or []),
-            runtime={"model": {**container, "ModelArn": model.get("ModelArn")}},
+            runtime={"model": {**container, "ModelArn": model.get("ModelArn")}, "pipeline": pipeline},
             owner=self.owner,
         )
         try:
