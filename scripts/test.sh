@@ -29,13 +29,21 @@ if [ -z "${SAGECRAFT_TEST_POSTGRES_URL:-}" ] && [ -f tests/support/postgres.sh ]
     fi
 fi
 
+# With no arguments, the suite runs in two worker processes (pytest-xdist), each file on one worker
+# with its own test server: most tests wait on jobs and endpoints, so two workers overlap the waits.
+# SAGECRAFT_TEST_WORKERS=0 runs it in one process.
+workers=()
+if [ $# -eq 0 ] && [ "${SAGECRAFT_TEST_WORKERS:-2}" != 0 ]; then
+    workers=(-n "${SAGECRAFT_TEST_WORKERS:-2}" --dist loadfile)
+fi
+
 echo "== pytest"
-"$PY" -m pytest "$@"
+"$PY" -m pytest "${workers[@]}" "$@"
 
 # The metadata-backed API suites once more, every test server on PostgreSQL (conftest.py).
 if [ $# -eq 0 ] && [ -n "${SAGECRAFT_TEST_POSTGRES_URL:-}" ]; then
     echo "== pytest, test servers on PostgreSQL"
     SAGECRAFT_TEST_SERVER_DATABASE=$SAGECRAFT_TEST_POSTGRES_URL \
-        "$PY" -m pytest tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs tests/api/hosting tests/api/tuning \
+        "$PY" -m pytest "${workers[@]}" tests/api/logs tests/api/sts tests/api/cloudwatch tests/api/jobs tests/api/hosting tests/api/tuning \
         tests/api/iam tests/api/kms
 fi
