@@ -134,11 +134,15 @@ def test_stop_cancels_a_running_query(athena, bucket):
         "SELECT sum(a.x * b.y * c.z) FROM UNNEST(sequence(1, 10000)) AS a(x) CROSS JOIN "
         "UNNEST(sequence(1, 10000)) AS b(y) CROSS JOIN UNNEST(sequence(1, 10000)) AS c(z)"
     )
-    query_id = _start(athena, sql, bucket)
-    athena.stop_query_execution(QueryExecutionId=query_id)
-    execution = _wait(athena, query_id)
-    assert execution["Status"]["State"] == "CANCELLED"
-    assert query_id in athena.list_query_executions()["QueryExecutionIds"]
+    # Two at once: as many as the engine runs; they must really stop, or the next query never starts.
+    query_ids = [_start(athena, sql, bucket) for _ in range(2)]
+    time.sleep(0.3)  # running, not just queued
+    for query_id in query_ids:
+        athena.stop_query_execution(QueryExecutionId=query_id)
+        execution = _wait(athena, query_id)
+        assert execution["Status"]["State"] == "CANCELLED"
+        assert query_id in athena.list_query_executions()["QueryExecutionIds"]
+    assert _wait(athena, _start(athena, "SELECT 1", bucket))["Status"]["State"] == "SUCCEEDED"
 
 
 def test_drop_table_and_missing_output_location(athena, glue, bucket, database, s3):

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -39,6 +40,9 @@ def split_s3(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+STOP_SECONDS = 300.0  # how long a stopped query is interrupted before it is given up as stuck
+
+
 class AthenaService:
     def __init__(self, store: MetadataStore, objects: ObjectStore, engine: Engine, workers: int = 2) -> None:
         self.store = store
@@ -46,6 +50,7 @@ class AthenaService:
         self.engine = engine
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="athena")
         self._running: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._cancelled: set[str] = set()  # stopped while running here: interrupted until they end
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -118,16 +123,30 @@ class AthenaService:
     def stop(self, account_id: str, query_id: str) -> None:
         self.get(account_id, query_id)
         with self.store.write() as db:
-            repo.transition(
+            stopped = repo.transition(
                 db,
                 query_id,
                 ACTIVE,
                 {"state": "CANCELLED", "completed_at": _now(), "state_change_reason": "Query cancelled by user"},
             )
-        with self._lock:
-            conn = self._running.get(query_id)
-        if conn is not None:
-            conn.interrupt()
+        if stopped:
+            with self._lock:
+                self._cancelled.add(query_id)
+            threading.Thread(target=self._interrupt, args=(query_id,), name="athena-stop", daemon=True).start()
+
+    def _interrupt(self, query_id: str) -> None:
+        """DuckDB's interrupt only reaches the statement running at that instant: a query runs several
+        (views, then the COPY of its result), so it is interrupted again until its thread lets it go."""
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                if query_id not in self._cancelled:
+                    return
+                conn = self._running.get(query_id)
+            if conn is not None:
+                conn.interrupt()
+            time.sleep(0.05)
+        log.warning("Athena query %s did not stop within %.0f s of StopQueryExecution", query_id, STOP_SECONDS)
 
     def list(self, account_id: str, region: str, work_group: str) -> list[str]:
         with self.store.read() as db:
@@ -141,6 +160,8 @@ class AthenaService:
         started = _now()
         with self.store.write() as db:
             if not repo.transition(db, query_id, ("QUEUED",), {"state": "RUNNING"}):
+                with self._lock:
+                    self._cancelled.discard(query_id)
                 return  # cancelled while queued
             row = repo.by_id(db, query_id)
         stats: dict[str, Any] = {"QueryQueueTimeInMillis": int((started - row.submitted_at).total_seconds() * 1000)}
@@ -178,6 +199,7 @@ class AthenaService:
         finally:
             with self._lock:
                 self._running.pop(query_id, None)
+                self._cancelled.discard(query_id)
         finished = _now()
         stats["TotalExecutionTimeInMillis"] = int((finished - row.submitted_at).total_seconds() * 1000)
         stats.setdefault("DataScannedInBytes", 0)
