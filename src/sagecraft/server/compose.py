@@ -17,7 +17,7 @@ from sagecraft.server.featurestore import featurestore_providers
 from sagecraft.server.hosting import hosting_providers
 from sagecraft.server.iam import first_policy, iam_wiring, sagemaker_tags
 from sagecraft.server.jobs import jobs_provider
-from sagecraft.server.kms import encrypted_objects, kms_wiring, s3_key_access
+from sagecraft.server.kms import connect_kms, encrypted_objects, kms_wiring, s3_key_access
 from sagecraft.server.monitoring import RUN_ROUTE, monitoring_provider, run_route
 from sagecraft.server.pipelines import pipelines_provider
 from sagecraft.server.registry import registry_provider
@@ -89,6 +89,7 @@ def build(settings: Settings) -> Application:
     resource_policies = first_policy(bucket_policies.for_resource, kms.key_policies.for_resource,
                                      lambda arn: GroupPolicies(registry.service).for_resource(arn))  # bound late
     iam = iam_wiring(metadata, sts, resource_policies, sagemaker_tags(lambda: providers["sagemaker"], admin.principal))
+    connect_kms(kms, iam.authorizer)  # grants enforced; the key policy lockout safety check
     providers["iam"] = iam.provider
     credential_stores.append(iam.credentials)  # IAM users' access keys
     providers["kms"] = kms.provider

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 from sagecraft.config.settings import Settings
 from sagecraft.core.context import RequestContext
+from sagecraft.core.errors import ClientError
 from sagecraft.security.envelope import load_master_key
-from sagecraft.services.iam.authorizer import Authorizer
+from sagecraft.security.policy import AuthorizationRequest
+from sagecraft.services.iam.authorizer import Authorizer, KeyGrants
+from sagecraft.services.kms.grants import GrantRequest
 from sagecraft.services.kms.key_policies import KeyPolicies
 from sagecraft.services.kms.keyring import S3Keyring
 from sagecraft.services.kms.provider import KmsProvider
@@ -48,12 +51,39 @@ def encrypted_objects(objects: ObjectStore, keyring: S3Keyring, bucket_encryptio
 
 
 def s3_key_access(keyring: S3Keyring, authorizer: Callable[[], Authorizer]) -> KeyAccess:
-    """S3's check of its caller's KMS permissions: the same decision a KMS request would get."""
+    """S3's check of its caller's KMS permissions: the decision a KMS request would get, made with
+    kms:ViaService = s3.<region>.amazonaws.com and the object's ARN as encryption context (what
+    S3 sends KMS). The aws/s3 key's AWS policy allows every principal of the account through S3."""
 
-    def check(context: RequestContext, action: str, key_ref: str | None) -> None:
+    def check(context: RequestContext, action: str, key_ref: str | None, object_arn: str | None = None) -> None:
         key = keyring.key(key_ref)
-        if key.key_manager == "AWS":  # aws/s3's key policy lets every principal of the account use it via S3
-            return
-        authorizer().authorize(context, "kms", action.split(":", 1)[1], {"KeyId": key.arn})
+        params = {"KeyId": key.arn, **({"EncryptionContext": {"aws:s3:arn": object_arn}} if object_arn else {})}
+        authorizer().authorize(context, "kms", action.split(":", 1)[1], params,
+                               via_service=f"s3.{key.region}.amazonaws.com")
 
     return check
+
+
+def key_grants(service: KmsService) -> KeyGrants:
+    """The grantees of the grants allowing a KMS request on its key (the authorizer's grant check)."""
+
+    def allowing(request: AuthorizationRequest) -> list[str]:
+        parts = request.resource.split(":", 5)
+        if len(parts) < 6 or not parts[5].startswith("key/"):
+            return []
+        try:
+            key = service.resolve(parts[4], parts[3], request.resource)
+        except ClientError:
+            return []
+        asked = GrantRequest(request.principal_arn, request.role_arn, request.principal_account,
+                             request.action.split(":", 1)[1], request.context)
+        return [grant.grantee for grant in service.grants.allowing(key, asked)]
+
+    return allowing
+
+
+def connect_kms(kms: KmsWiring, authorizer: Authorizer) -> None:
+    """What KMS and the authorizer need of each other: grants for enforcement, enforcement for the
+    key policy lockout safety check."""
+    authorizer.key_grants = key_grants(kms.provider.service)
+    kms.provider.policy_lockout = authorizer.allows_key_policy

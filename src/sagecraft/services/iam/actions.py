@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sagecraft.services.kms.models import key_id_of
+from sagecraft.services.iam.kms_actions import kms_checks
 
 # SageMaker's name parameters → ARN resource types (resource names are lower-cased in ARNs).
 SAGEMAKER_RESOURCES = {
@@ -198,12 +198,8 @@ def checks_for(service: str, operation: str, params: dict, region: str, account:
         resource = f"arn:aws:logs:{region}:{account}:log-group:{group}" if group else "*"
         return [Check(f"logs:{operation}", resource)]
     if service == "kms":
-        key = params.get("KeyId") or params.get("TargetKeyId") or params.get("DestinationKeyId") or ""
-        if not key and key_id_of(params.get("CiphertextBlob")):  # Decrypt: the key the ciphertext names
-            key = key_id_of(params["CiphertextBlob"]) or ""
-        if key and not key.startswith("arn:"):
-            key = f"arn:aws:kms:{region}:{account}:{'' if key.startswith('alias/') else 'key/'}{key}"
-        return [Check(f"kms:{operation}", key or "*", _tag_context(params))]
+        return [Check(action, resource, context) for action, resource, context in
+                kms_checks(operation, params, region, account)]
     prefix = _PREFIXES.get(service, service)
     checks = [Check(f"{prefix}:{operation}", "*", _tag_context(params))]
     for role_arn in _role_arns(params, []):

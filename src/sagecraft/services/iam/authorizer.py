@@ -19,13 +19,14 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sagecraft.core.context import RequestContext
 from sagecraft.core.errors import AccessDenied
 from sagecraft.security.policy import (
     AuthorizationRequest,
+    Decision,
     NamedPolicy,
     evaluate,
     evaluate_with_key_policy,
@@ -44,6 +45,9 @@ CACHE_SECONDS = 5.0
 ResourcePolicies = Callable[[str], NamedPolicy | None]  # resource ARN → its resource-based policy
 # A role session's access key → (its inline session policy, its session policy ARNs), or None.
 SessionPolicies = Callable[[str], tuple[dict | None, tuple[str, ...]] | None]
+# A KMS request the key policy and IAM do not allow → the grantee principals of the key's grants that
+# allow it (a grantee naming the account still needs IAM's allow).
+KeyGrants = Callable[[AuthorizationRequest], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,10 @@ class Authorizer:
     def __init__(self, iam: IamService, policies: IamPolicies,
                  resource_policies: ResourcePolicies = lambda resource: None,
                  session_policies: SessionPolicies = lambda access_key_id: None,
-                 resource_tags: ResourceTags = lambda resource: None) -> None:
+                 resource_tags: ResourceTags = lambda resource: None,
+                 key_grants: KeyGrants = lambda request: ()) -> None:
         self.iam = iam
+        self.key_grants = key_grants
         self.resource_tags = resource_tags
         self.policies = policies
         self.resource_policies = resource_policies
@@ -99,18 +105,22 @@ class Authorizer:
             self._generation += 1
             self._cache.clear()
 
-    def authorize(self, context: RequestContext, service: str, operation: str, params: dict) -> None:
+    def authorize(self, context: RequestContext, service: str, operation: str, params: dict, *,
+                  via_service: str | None = None) -> None:
+        """Raises AccessDenied unless the caller may run the operation. ``via_service``: a service
+        (``s3.<region>.amazonaws.com``) uses a KMS key on the caller's behalf (kms:ViaService)."""
         caller = context.principal.arn
+        via = {"kms:viaservice": [via_service]} if via_service else {}
         if is_root(caller):
             if service in ("s3", "kms"):  # a bucket policy's Deny binds the root too; a key policy must consent
-                self._check_root(context, service, operation, params)
+                self._check_root(context, service, operation, params, via)
             return
         checks = checks_for(service, operation, params, context.region, context.account_id)
         if not checks:
             return
         subject = self._subject(caller, context.principal.access_key_id, context.account_id)
         unrestricted = subject.principal is None and subject.role_arn is not None
-        base = self._context(context, subject)
+        base = {**self._context(context, subject), **via}
         for check in checks:
             resource_policy = self.resource_policies(check.resource)
             if check.action == "iam:PassRole" and not unrestricted and not self._known_role(check.resource):
@@ -126,12 +136,40 @@ class Authorizer:
             if resource_policy is not None and resource_policy.kind == "key":
                 result = evaluate_with_key_policy(request, policies.identity, resource_policy, policies.boundary,
                                                   subject.session)
+                if result.decision is Decision.IMPLICIT_DENY and self._granted(request, policies, subject):
+                    continue
             else:
                 result = evaluate(request, policies.identity, resource_policy, policies.boundary, subject.session)
             if not result.allowed:
                 raise AccessDenied(denial_message(request, result))
 
-    def _check_root(self, context: RequestContext, service: str, operation: str, params: dict) -> None:
+    def _granted(self, request: AuthorizationRequest, policies: EffectivePolicies, subject: _Subject) -> bool:
+        """A grant allows what the key policy and IAM do not (their Deny has already won)."""
+        grantees = self.key_grants(request)
+        if any(not is_root(grantee) for grantee in grantees):
+            return True
+        return bool(grantees) and (request.is_root or evaluate(request, policies.identity, None, policies.boundary,
+                                                               subject.session).allowed)
+
+    def allows_key_policy(self, context: RequestContext, key_arn: str, policy: str) -> bool:
+        """Would the caller be allowed ``kms:PutKeyPolicy`` on the key under ``policy`` (KMS's lockout
+        safety check)? Evaluated as enforcement evaluates it, grants aside."""
+        key_policy = NamedPolicy(key_arn, parse_policy(policy, "resource"), "key")
+        caller = context.principal.arn
+        root = is_root(caller)
+        subject = _ROOT if root else self._subject(caller, context.principal.access_key_id, context.account_id)
+        request = AuthorizationRequest(
+            action="kms:PutKeyPolicy", resource=key_arn, principal_arn=caller, principal_account=context.account_id,
+            context={**self._context(context, subject), "kms:calleraccount": [context.account_id]},
+            is_root=root, role_arn=subject.role_arn)
+        if root:
+            return evaluate_with_key_policy(request, (), key_policy).allowed
+        policies = subject.policies or EffectivePolicies((), None)
+        return evaluate_with_key_policy(request, policies.identity, key_policy, policies.boundary,
+                                        subject.session).allowed
+
+    def _check_root(self, context: RequestContext, service: str, operation: str, params: dict,
+                    via: dict[str, list[str]]) -> None:
         for check in checks_for(service, operation, params, context.region, context.account_id):
             resource_policy = self.resource_policies(check.resource)
             if resource_policy is None:
@@ -139,9 +177,11 @@ class Authorizer:
             request = AuthorizationRequest(
                 action=check.action, resource=_resource(check.resource, resource_policy),
                 principal_arn=context.principal.arn, principal_account=context.account_id, is_root=True,
-                context={**self._context(context, _ROOT), **check.context})
+                context={**self._context(context, _ROOT), **via, **check.context})
             if resource_policy.kind == "key":
                 result = evaluate_with_key_policy(request, (), resource_policy)
+                if result.decision is Decision.IMPLICIT_DENY and self.key_grants(request):
+                    continue
             else:
                 result = evaluate(request, (), resource_policy)
             if not result.allowed:

@@ -39,3 +39,20 @@ class MalformedPolicyDocumentException(ClientError):
 
 class UnsupportedOperationException(ClientError):
     code = "UnsupportedOperationException"
+
+
+class InvalidGrantIdException(ClientError):
+    code = "InvalidGrantIdException"
+
+
+class InvalidGrantTokenException(ClientError):
+    code = "InvalidGrantTokenException"
+
+
+class DryRunOperationException(ClientError):
+    code = "DryRunOperationException"
+    status = 412
+
+
+class LimitExceededException(ClientError):
+    code = "LimitExceededException"

@@ -68,3 +68,17 @@ def default_key_policy(account_id: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
         "Sid": "Enable IAM User Permissions", "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"}]})
+
+
+def aws_managed_key_policy(account_id: str, region: str, service: str) -> str:
+    """The policy of an AWS managed key (``aws/s3``): every principal of the account may use it
+    through the service (kms:ViaService, kms:CallerAccount), and the account may read its metadata."""
+    return json.dumps({"Version": "2012-10-17", "Id": f"auto-{service}-2", "Statement": [
+        {"Sid": f"Allow access through {service.upper()} for all principals in the account that are authorized "
+                f"to use {service.upper()}", "Effect": "Allow", "Principal": {"AWS": "*"},
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+         "Resource": "*", "Condition": {"StringEquals": {
+             "kms:CallerAccount": account_id, "kms:ViaService": f"{service}.{region}.amazonaws.com"}}},
+        {"Sid": "Allow direct access to key metadata to the account", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": ["kms:Describe*", "kms:Get*", "kms:List*"], "Resource": "*"}]})

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+
 from sagecraft.core.context import RequestContext
+from sagecraft.services.kms.errors import MalformedPolicyDocumentException
 from sagecraft.services.kms.models import Key
+from sagecraft.services.kms.provider_grants import GrantOperations
 from sagecraft.services.kms.service import KmsService
 
 ENCRYPTION_ALGORITHM = "SYMMETRIC_DEFAULT"
 PAGE = 100
+# (the caller's request, the key's ARN, a key policy) → may the caller still call PutKeyPolicy under it?
+PolicyLockout = Callable[[RequestContext, str, str], bool]
+
+
+def _no_check(context: RequestContext, key_arn: str, policy: str) -> bool:
+    return True
 
 
 def key_metadata(key: Key) -> dict:
@@ -33,19 +44,32 @@ def _page(items: list, params: dict, member: str) -> dict:
     return out
 
 
-class KmsProvider:
+class KmsProvider(GrantOperations):
     service_name = "kms"
     threaded_operations = frozenset({"CreateKey", "ScheduleKeyDeletion", "CreateAlias", "CreateGrant"})
+    _page = staticmethod(_page)
 
-    def __init__(self, service: KmsService) -> None:
+    def __init__(self, service: KmsService, policy_lockout: PolicyLockout = _no_check) -> None:
         self.service = service
+        self.policy_lockout = policy_lockout
+
+    def _check_lockout(self, context: RequestContext, params: dict, key_arn: str) -> None:
+        """AWS's lockout safety check: the new policy must let its author call PutKeyPolicy again."""
+        self.service.check_policy(params["Policy"])  # malformed first
+        if not params.get("BypassPolicyLockoutSafetyCheck") and not self.policy_lockout(
+                context, key_arn, params["Policy"]):
+            raise MalformedPolicyDocumentException(
+                "The new key policy will not allow you to update the key policy in the future.")
 
     def _key(self, context: RequestContext, params: dict, member: str = "KeyId") -> Key:
         return self.service.resolve(context.account_id, context.region, params[member])
 
     def create_key(self, context: RequestContext, params: dict) -> dict:
+        key_id = str(uuid.uuid4())
+        if params.get("Policy"):
+            self._check_lockout(context, params, f"arn:aws:kms:{context.region}:{context.account_id}:key/{key_id}")
         key = self.service.create_key(
-            context.account_id, context.region, description=params.get("Description", ""),
+            context.account_id, context.region, key_id=key_id, description=params.get("Description", ""),
             key_usage=params.get("KeyUsage", "ENCRYPT_DECRYPT"),
             key_spec=params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT",
             policy=params.get("Policy"), tags=params.get("Tags"))
@@ -94,7 +118,9 @@ class KmsProvider:
         return {"Policy": self._key(context, params).policy, "PolicyName": "default"}
 
     def put_key_policy(self, context: RequestContext, params: dict) -> dict:
-        self.service.put_policy(self._key(context, params), params["Policy"])
+        key = self._key(context, params)
+        self._check_lockout(context, params, key.arn)
+        self.service.put_policy(key, params["Policy"])
         return {}
 
     def list_key_policies(self, context: RequestContext, params: dict) -> dict:
@@ -135,7 +161,7 @@ class KmsProvider:
         del output["Plaintext"]
         return output
 
-    # --- aliases and grants ----------------------------------------------------------------------
+    # --- aliases ----------------------------------------------------------------------
 
     def create_alias(self, context: RequestContext, params: dict) -> dict:
         key = self._key(context, params, "TargetKeyId")
@@ -157,21 +183,3 @@ class KmsProvider:
         aliases = [{"AliasName": name, "AliasArn": prefix + name, "TargetKeyId": target, "CreationDate": created}
                    for name, target, created in self.service.aliases(context.account_id, context.region, key)]
         return _page(aliases, params, "Aliases")
-
-    def create_grant(self, context: RequestContext, params: dict) -> dict:
-        grant_id, token = self.service.create_grant(self._key(context, params), params["GranteePrincipal"],
-                                                    params["Operations"], params.get("Name"),
-                                                    params.get("RetiringPrincipal"))
-        return {"GrantId": grant_id, "GrantToken": token}
-
-    def list_grants(self, context: RequestContext, params: dict) -> dict:
-        key = self._key(context, params)
-        grants = [{"KeyId": key.arn, "GrantId": g.grant_id, "Name": g.name or "", "CreationDate": g.created_at,
-                   "GranteePrincipal": g.grantee_principal, "Operations": g.operations,
-                   **({"RetiringPrincipal": g.retiring_principal} if g.retiring_principal else {})}
-                  for g in self.service.grants(key)]
-        return _page(grants, params, "Grants")
-
-    def revoke_grant(self, context: RequestContext, params: dict) -> dict:
-        self.service.revoke_grant(self._key(context, params), params["GrantId"])
-        return {}

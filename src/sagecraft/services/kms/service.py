@@ -28,9 +28,10 @@ from sagecraft.services.kms.errors import (
     MalformedPolicyDocumentException,
     NotFoundException,
 )
-from sagecraft.services.kms.models import Blob, Key, associated_data, default_key_policy
+from sagecraft.services.kms.grants import KeyGrants
+from sagecraft.services.kms.models import Blob, Key, associated_data, aws_managed_key_policy, default_key_policy
 from sagecraft.storage.metadata import MetadataStore
-from sagecraft.storage.metadata.schema import kms_aliases, kms_grants, kms_keys
+from sagecraft.storage.metadata.schema import kms_aliases, kms_keys
 
 MAX_PLAINTEXT = 4096
 ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
@@ -53,19 +54,20 @@ class KmsService:
         self._master = master_key
         self.clock = clock
         self._materials: dict[tuple[str, int], bytes] = {}
+        self.grants = KeyGrants(store, clock)
         self._lock = threading.Lock()
 
     # --- keys ------------------------------------------------------------------------------------
 
     def create_key(self, account_id: str, region: str, *, description: str = "", key_usage: str = "ENCRYPT_DECRYPT",
                    key_spec: str = "SYMMETRIC_DEFAULT", policy: str | None = None, tags: list | None = None,
-                   key_manager: str = "CUSTOMER") -> Key:
+                   key_manager: str = "CUSTOMER", key_id: str | None = None) -> Key:
         if key_spec != "SYMMETRIC_DEFAULT" or key_usage != "ENCRYPT_DECRYPT":
             raise ValidationException(f"KeySpec {key_spec} / KeyUsage {key_usage} is not supported by Sagecraft "
                                       "yet: only SYMMETRIC_DEFAULT keys for ENCRYPT_DECRYPT.")
         policy = policy or default_key_policy(account_id)
-        self._check_policy(policy)
-        key_id = str(uuid.uuid4())
+        self.check_policy(policy)
+        key_id = key_id or str(uuid.uuid4())
         material = envelope.seal(self._master, envelope.new_key(), key_id.encode())
         with self.store.write() as db:
             db.execute(insert(kms_keys).values(
@@ -158,7 +160,7 @@ class KmsService:
         return self.find(key.key_id)
 
     def put_policy(self, key: Key, policy: str) -> None:
-        self._check_policy(policy)
+        self.check_policy(policy)
         with self.store.write() as db:
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(policy=policy))
 
@@ -167,12 +169,17 @@ class KmsService:
         alias = f"alias/aws/{service}"
         with self._lock:
             try:
-                return self.resolve(account_id, region, alias)
+                key = self.resolve(account_id, region, alias)
             except NotFoundException:
                 key = self.create_key(account_id, region, description=f"Default key that protects my {service} "
-                                      "data when no other key is defined", key_manager="AWS")
+                                      "data when no other key is defined", key_manager="AWS",
+                                      policy=aws_managed_key_policy(account_id, region, service))
                 self._insert_alias(account_id, region, alias, key.key_id)
                 return key
+            if key.policy == default_key_policy(account_id):  # made before AWS's own policy was given
+                self.put_policy(key, aws_managed_key_policy(account_id, region, service))
+                key = self.find(key.key_id)
+            return key
 
     # --- cryptography ----------------------------------------------------------------------------
 
@@ -224,7 +231,7 @@ class KmsService:
             self._materials[(key.key_id, index)] = cached
         return cached
 
-    def _check_policy(self, policy: str) -> None:
+    def check_policy(self, policy: str) -> None:
         if len(policy) > 32768:
             raise MalformedPolicyDocumentException("The key policy exceeds 32 KB.")
         try:
@@ -232,7 +239,7 @@ class KmsService:
         except MalformedPolicyDocument as error:
             raise MalformedPolicyDocumentException(error.message) from None
 
-    # --- aliases and grants ----------------------------------------------------------------------
+    # --- aliases ----------------------------------------------------------------------
 
     def create_alias(self, account_id: str, region: str, alias: str, key: Key) -> None:
         if not ALIAS.match(alias) or alias.startswith("alias/aws/"):
@@ -274,24 +281,3 @@ class KmsService:
         with self.store.read() as db:
             rows = db.execute(query.order_by(kms_aliases.c.alias_name))
             return [(row.alias_name, row.target_key_id, row.created_at) for row in rows]
-
-    def create_grant(self, key: Key, grantee: str, operations: list[str], name: str | None,
-                     retiring: str | None) -> tuple[str, str]:
-        grant_id = secrets.token_hex(32)
-        with self.store.write() as db:
-            db.execute(insert(kms_grants).values(grant_id=grant_id, key_id=key.key_id, name=name,
-                                                 grantee_principal=grantee, retiring_principal=retiring,
-                                                 operations=operations, created_at=self.clock()))
-        return grant_id, secrets.token_urlsafe(48)
-
-    def grants(self, key: Key) -> list:
-        with self.store.read() as db:
-            return list(db.execute(select(kms_grants).where(kms_grants.c.key_id == key.key_id)
-                                   .order_by(kms_grants.c.created_at)))
-
-    def revoke_grant(self, key: Key, grant_id: str) -> None:
-        with self.store.write() as db:
-            gone = db.execute(delete(kms_grants).where(kms_grants.c.key_id == key.key_id,
-                                                       kms_grants.c.grant_id == grant_id)).rowcount
-        if not gone:
-            raise NotFoundException(f"Grant ID {grant_id} not found")

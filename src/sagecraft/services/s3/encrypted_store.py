@@ -9,6 +9,7 @@ writes cost what they did before (one extra dict lookup)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -255,9 +256,12 @@ class EncryptedObjectStore:
         raise ObjectNotFound(key)
 
     def link_object(self, bucket: str, key: str, directory: Any) -> list:
-        if is_encrypted(self.inner.head_object(bucket, key).meta):
-            raise OSError("the object is encrypted at rest: its stored bytes are not its content")
-        return self.inner.link_object(bucket, key, directory)
+        """The inner store's links, refused for a sealed object: the refusal is decided on the very
+        version the inner store links (a version replaced meanwhile is checked afresh)."""
+        link = getattr(self.inner, "link_object", None)
+        if link is None:
+            raise OSError(errno.EOPNOTSUPP, "the object store cannot lend its files")
+        return link(bucket, key, directory, check=_refuse_sealed)
 
     def list_objects(self, bucket: str, **options: Any) -> Any:
         page = self.inner.list_objects(bucket, **options)
@@ -342,6 +346,11 @@ class EncryptedObjectStore:
         size = sum(sizes.get(number, 0) for number, _ in parts)
         stored = replace(meta, sse={**public_sse(meta.sse), **upload.meta.sse, PLAIN_SIZE: str(size)})
         return _plain(self.inner.complete_upload(upload, parts, etag, stored, precondition=_plain_check(precondition)))
+
+
+def _refuse_sealed(info: ObjectInfo) -> None:
+    if is_encrypted(info.meta):
+        raise OSError(errno.EACCES, "the object is encrypted at rest: its stored bytes are not its content")
 
 
 def _opened(plain: Iterator[bytes], stored: Iterator[bytes]) -> Iterator[bytes]:

@@ -14,7 +14,7 @@ from sagecraft.services.s3.bucket_encryption import BucketEncryption
 from sagecraft.services.s3.bucket_policies import BucketPolicies
 from sagecraft.services.s3.conditions import parse_copy_source
 from sagecraft.services.s3.multipart import MultipartService
-from sagecraft.services.s3.provider_encryption import EncryptionOperations, KeyAccess
+from sagecraft.services.s3.provider_encryption import EncryptionOperations, KeyAccess, object_arn
 from sagecraft.services.s3.provider_listing import ListingOperations
 from sagecraft.services.s3.provider_multipart import MultipartOperations
 from sagecraft.services.s3.provider_policy import PolicyOperations
@@ -138,7 +138,7 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations, Encry
             return HttpResponse(304, {"x-amz-request-id": context.request_id, **error.headers}, b"")
         if not head:
             try:
-                self.check_read_key(context, read.info.meta)
+                self.check_read_key(context, read.info.meta, object_arn(params["Bucket"], params["Key"]))
             except AwsError:
                 close = getattr(read.body, "close", None)
                 if close is not None:
@@ -177,7 +177,8 @@ class S3Provider(ListingOperations, MultipartOperations, PolicyOperations, Encry
             raise errors.invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive)
         source = parse_copy_source(params["CopySource"])
         self.refuse_customer_keys(params)
-        self.check_read_key(context, self.service.head(source.bucket, source.key).meta)
+        self.check_read_key(context, self.service.head(source.bucket, source.key).meta,
+                            object_arn(source.bucket, source.key))
         self.check_write_key(context, params, params["Bucket"])
         info = self.service.copy_object(source, params["Bucket"], params["Key"], object_write(params),
                                         replace_metadata=directive == "REPLACE",

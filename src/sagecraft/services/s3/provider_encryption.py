@@ -13,11 +13,16 @@ from sagecraft.services.s3.service import S3Service
 from sagecraft.storage.objects.base import ObjectMeta
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
-# (the caller's request, "kms:Decrypt", the key's id/ARN/alias or None for aws/s3) → raises if refused
-KeyAccess = Callable[[RequestContext, str, str | None], None]
+# (the caller's request, "kms:Decrypt", the key's id/ARN/alias or None for aws/s3, the object's ARN —
+# S3's encryption context) → raises if refused
+KeyAccess = Callable[[RequestContext, str, str | None, str | None], None]
 
 
-def _allow_everything(context: RequestContext, action: str, key_ref: str | None) -> None:
+def object_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def _allow_everything(context: RequestContext, action: str, key_ref: str | None, arn: str | None = None) -> None:
     return None
 
 
@@ -42,9 +47,9 @@ class EncryptionOperations:
 
     # --- the caller's KMS permissions --------------------------------------------------------------
 
-    def _check_key(self, context: RequestContext, action: str, key_ref: str | None) -> None:
+    def _check_key(self, context: RequestContext, action: str, key_ref: str | None, arn: str | None) -> None:
         try:
-            self.key_access(context, action, key_ref)
+            self.key_access(context, action, key_ref, arn)
         except AccessDenied as denied:  # S3 words it AccessDenied, not AccessDeniedException
             raise AwsError(denied.message, code="AccessDenied", status=403) from None
 
@@ -55,7 +60,7 @@ class EncryptionOperations:
             default = self.bucket_encryption.default_sse(bucket) or {}
             algorithm, key_ref = default.get("ServerSideEncryption"), default.get("SSEKMSKeyId")
         if algorithm in KMS_ALGORITHMS:
-            self._check_key(context, "kms:GenerateDataKey", key_ref)
+            self._check_key(context, "kms:GenerateDataKey", key_ref, object_arn(bucket, params["Key"]))
 
     @staticmethod
     def refuse_customer_keys(params: dict) -> None:
@@ -67,7 +72,7 @@ class EncryptionOperations:
                 status=501,
             )
 
-    def check_read_key(self, context: RequestContext, meta: ObjectMeta) -> None:
-        """Before handing out an SSE-KMS object's bytes."""
+    def check_read_key(self, context: RequestContext, meta: ObjectMeta, arn: str | None = None) -> None:
+        """Before handing out an SSE-KMS object's bytes (``arn``: the object's, its encryption context)."""
         if meta.sse.get("ServerSideEncryption") in KMS_ALGORITHMS:
-            self._check_key(context, "kms:Decrypt", meta.sse.get("SSEKMSKeyId"))
+            self._check_key(context, "kms:Decrypt", meta.sse.get("SSEKMSKeyId"), arn)

@@ -6,6 +6,7 @@ from sagecraft.core.context import RequestContext
 from sagecraft.services.s3 import errors
 from sagecraft.services.s3.conditions import parse_copy_source
 from sagecraft.services.s3.multipart import CompletedPart
+from sagecraft.services.s3.provider_encryption import object_arn
 from sagecraft.services.s3.wire import (
     checksum_members,
     claimed_checksums,
@@ -39,7 +40,8 @@ class MultipartOperations:
         body = params["Body"]
         write = object_write(params, body)
         upload = self.multipart.upload(params["Bucket"], params["Key"], params["UploadId"])
-        self.check_read_key(context, upload.meta)  # AWS asks kms:Decrypt of SSE-KMS uploads' parts
+        # AWS asks kms:Decrypt of SSE-KMS uploads' parts
+        self.check_read_key(context, upload.meta, object_arn(upload.bucket, upload.key))
         upload, part = self.multipart.upload_part(params["Bucket"], params["Key"], params["UploadId"],
                                                   params["PartNumber"], body, write)
         return {"ETag": part.etag, **checksum_members(_visible(upload, part) | write.checksums),
@@ -48,7 +50,8 @@ class MultipartOperations:
     def upload_part_copy(self, context: RequestContext, params: dict) -> dict:
         self.service.check_owner(params.get("ExpectedBucketOwner"))
         source = parse_copy_source(params["CopySource"])
-        self.check_read_key(context, self.service.head(source.bucket, source.key).meta)
+        self.check_read_key(context, self.service.head(source.bucket, source.key).meta,
+                            object_arn(source.bucket, source.key))
         upload, part = self.multipart.upload_part_copy(
             params["Bucket"], params["Key"], params["UploadId"], params["PartNumber"], source,
             params.get("CopySourceRange"), conditions(params, "CopySource"))

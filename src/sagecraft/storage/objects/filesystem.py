@@ -173,14 +173,19 @@ class FilesystemObjectStore(MultipartMixin):
                     raise
         raise AssertionError("unreachable")
 
-    def link_object(self, bucket: str, key: str, directory: Path) -> list[Path]:
+    def link_object(self, bucket: str, key: str, directory: Path,
+                    check: Callable[[ObjectInfo], None] | None = None) -> list[Path]:
         """Hard links to the object's bytes in ``directory`` (one file per part, in order), for a
         reader that wants them in place without a copy. Blobs are immutable, so a link keeps the
-        bytes of this version even if the object is overwritten or deleted meanwhile. Raises
-        OSError (e.g. EXDEV) where links cannot be made; the caller copies then."""
+        bytes of this version even if the object is overwritten or deleted meanwhile. ``check``
+        sees the very version that gets linked (it may raise to refuse it). Raises OSError (e.g.
+        EXDEV) where links cannot be made; the caller copies then."""
         directory.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
-            segments = segments_of(self._object_row(bucket, key))
+            row = self._object_row(bucket, key)
+            if check is not None:
+                check(object_from_row(bucket, row))
+            segments = segments_of(row)
             made: list[Path] = []
             try:
                 for number, (name, _size) in enumerate(segments):
