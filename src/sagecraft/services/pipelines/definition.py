@@ -34,6 +34,9 @@ CHECK_PROPERTIES = (
     "BaselineUsedForDriftCheckStatistics",
     "BaselineUsedForDriftCheckConstraints",
 )
+# A ClarifyCheck step: the check types Sagecraft runs (MODEL_BIAS, MODEL_EXPLAINABILITY not yet), its properties.
+CLARIFY_CHECK_TYPES = ("DATA_BIAS",)
+CLARIFY_PROPERTIES = ("CalculatedBaselineConstraints", "BaselineUsedForDriftCheckConstraints")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class StepDef:
     property_files: list[dict[str, Any]] = field(default_factory=list)
     gate: tuple[str, bool] | None = None  # (condition step, outcome) that must hold for it to run
     needs: set[str] = field(default_factory=set)  # every step that must succeed first
-    check: dict[str, Any] = field(default_factory=dict)  # a QualityCheck step's CHECK_FIELDS
+    check: dict[str, Any] = field(default_factory=dict)  # a QualityCheck / ClarifyCheck step's CHECK_FIELDS
 
     @property
     def cache_enabled(self) -> bool:
@@ -126,6 +129,13 @@ def _collect(items: Any, steps: dict[str, StepDef], gate: tuple[str, bool] | Non
             if steps[name].check.get("CheckType") not in CHECK_TYPES:
                 raise ValidationException(
                     f"Step '{name}': CheckType must be one of {', '.join(CHECK_TYPES)}, not {item.get('CheckType')!r}."
+                )
+        if kind == "ClarifyCheck":
+            steps[name].check = {key: item[key] for key in CHECK_FIELDS if item.get(key) is not None}
+            if steps[name].check.get("CheckType") not in CLARIFY_CHECK_TYPES:
+                raise ValidationException(
+                    f"Step '{name}': the ClarifyCheck CheckType {item.get('CheckType')!r} is not supported by "
+                    f"Sagecraft yet (supported: {', '.join(CLARIFY_CHECK_TYPES)}, a DataBiasCheckConfig)."
                 )
         if kind == "Condition":
             for condition in arguments.get("Conditions") or []:
@@ -216,6 +226,13 @@ def _check_property(user: str, source: StepDef, path: str) -> None:
             raise ValidationException(
                 f"Step '{user}' references '{shown}': a QualityCheck step's properties are "
                 f"{', '.join(CHECK_PROPERTIES)}."
+            )
+        return
+    if source.step_type == "ClarifyCheck":
+        if first not in CLARIFY_PROPERTIES or len(tokens) != 1:
+            raise ValidationException(
+                f"Step '{user}' references '{shown}': a ClarifyCheck step's properties are "
+                f"{', '.join(CLARIFY_PROPERTIES)}."
             )
         return
     if source.step_type in INTERNAL_PROPERTIES:

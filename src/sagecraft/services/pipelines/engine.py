@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from sagecraft.core.errors import AwsError
+from sagecraft.services.pipelines import clarify, expressions, policies, quality, selective, steps
 from sagecraft.services.pipelines import definition as definitions
-from sagecraft.services.pipelines import expressions, policies, quality, selective, steps
 from sagecraft.services.pipelines import repository as repo
 from sagecraft.services.pipelines.definition import Definition, StepDef
 from sagecraft.services.pipelines.expressions import ExpressionError, PropertyFileRef, Resolver
@@ -33,6 +33,7 @@ SCAN_SECONDS = 0.05  # how soon a finished job is noticed (the jobs service does
 JOIN_SECONDS = 10.0
 CREATE_WORKERS = 8
 ACTIVE_STEPS = (StepStatus.STARTING, StepStatus.EXECUTING, StepStatus.STOPPING)
+CHECKS = {"QualityCheck": quality, "ClarifyCheck": clarify}  # check steps: prepare, metadata, conclude
 
 
 class PipelineEngine:
@@ -180,7 +181,7 @@ class PipelineEngine:
         return self._insert(row | {"status": StepStatus.EXECUTING.value})  # advance() then creates its job
 
     def _job(self, execution: Execution, step: StepDef, arguments: dict[str, Any], resolver: Resolver) -> dict:
-        """A job to create: its generated name and request (a QualityCheck's with its baseline)."""
+        """A job to create: its generated name and request (a check step's with its baseline)."""
         kind = steps.kind_of(step)
         assert kind is not None
         job: dict[str, Any] = {
@@ -188,10 +189,10 @@ class PipelineEngine:
             "arguments": arguments,
             "created": False,
         }
-        if step.step_type == "QualityCheck":
+        if step.step_type in CHECKS:
             check = resolver.resolve(step.check)
             args = (self.api, execution.account_id, execution.region, step.name, arguments, check)
-            job["arguments"], job["check"] = quality.prepare(*args)
+            job["arguments"], job["check"] = CHECKS[step.step_type].prepare(*args)
         return job
 
     def _create(self, execution: Execution, step: StepDef, run: StepRun) -> StepRun:
@@ -233,11 +234,11 @@ class PipelineEngine:
     def _record(self, execution: Execution, step: StepDef, run: StepRun, outcome: Any) -> StepRun:
         now = self.service.clock()
         check = (outcome.job or run.job).get("check")
-        if check is not None:  # a QualityCheck step: its own metadata, and the check once its job completed
-            arn = (outcome.job or run.job).get("arn")
-            outcome.metadata = quality.metadata(check, arn)
+        if check is not None:  # a check step: its own metadata, and the check once its job completed
+            arn, checker = (outcome.job or run.job).get("arn"), CHECKS[check.get("step_type", "QualityCheck")]
+            outcome.metadata = checker.metadata(check, arn)
             if outcome.status == StepStatus.SUCCEEDED.value:
-                outcome.status, outcome.metadata, outcome.properties, outcome.failure_reason = quality.conclude(
+                outcome.status, outcome.metadata, outcome.properties, outcome.failure_reason = checker.conclude(
                     check, arn, self.service.objects.read
                 )
         if outcome.status == StepStatus.FAILED.value:

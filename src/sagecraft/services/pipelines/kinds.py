@@ -92,6 +92,20 @@ KINDS = {
             "StopProcessingJob",
             arn_member="CheckJobArn",
         ),
+        # A ClarifyCheck step's Arguments are the Clarify analyzer's processing job (see clarify.py).
+        StepKind(
+            "ClarifyCheck",
+            "CreateProcessingJob",
+            "DescribeProcessingJob",
+            "ProcessingJobName",
+            63,
+            "ProcessingJobName",
+            "ProcessingJobArn",
+            "ClarifyCheck",
+            "ProcessingJobStatus",
+            "StopProcessingJob",
+            arn_member="CheckJobArn",
+        ),
         StepKind("Model", "CreateModel", "DescribeModel", "ModelName", 63, "ModelName", "ModelArn", "Model", None),
         StepKind(
             "RegisterModel",
@@ -114,7 +128,6 @@ INTERNAL = ("Condition", "Fail", "Callback")
 
 # Types the SDK can emit that Sagecraft does not run (yet).
 UNSUPPORTED = (
-    "ClarifyCheck",
     "EMR",
     "EMRServerless",
     "Lambda",

@@ -27,7 +27,7 @@ CALCULATE_BASELINE_ENV = "sagecraft_calculate_baseline"
 DRIFT_MEMBER = {"DATA_QUALITY": "ModelDataQuality", "MODEL_QUALITY": "ModelQuality"}
 
 
-def _flag(value: Any, default: bool) -> bool:
+def flag(value: Any, default: bool) -> bool:
     if value is None:
         return default
     if isinstance(value, str):
@@ -35,17 +35,15 @@ def _flag(value: Any, default: bool) -> bool:
     return bool(value)
 
 
-def _output_uri(arguments: dict[str, Any]) -> str:
+def output_uri(arguments: dict[str, Any], step_type: str = "QualityCheck") -> str:
     outputs = (arguments.get("ProcessingOutputConfig") or {}).get("Outputs") or []
     if not outputs:
-        raise ValidationException("A QualityCheck step's processing job needs an output for its results.")
+        raise ValidationException(f"A {step_type} step's processing job needs an output for its results.")
     return str(outputs[0]["S3Output"]["S3Uri"]).rstrip("/")
 
 
-def previous_baseline(
-    api: SageMakerApi, account_id: str, region: str, group: str, check_type: str
-) -> tuple[str | None, str | None]:
-    """(statistics, constraints) URIs of the latest Approved model package of ``group``."""
+def approved_drift_baselines(api: SageMakerApi, account_id: str, region: str, group: str) -> dict[str, Any]:
+    """The DriftCheckBaselines of the latest Approved model package of ``group`` ({} without one)."""
     listed = api.call(
         account_id,
         region,
@@ -60,11 +58,23 @@ def previous_baseline(
     )
     summaries = listed.get("ModelPackageSummaryList") or []
     if not summaries:
-        return None, None
+        return {}
     latest = {"ModelPackageName": summaries[0]["ModelPackageArn"]}
-    package = api.call(account_id, region, "DescribeModelPackage", latest)
-    baseline = (package.get("DriftCheckBaselines") or {}).get(DRIFT_MEMBER[check_type]) or {}
+    return api.call(account_id, region, "DescribeModelPackage", latest).get("DriftCheckBaselines") or {}
+
+
+def previous_baseline(
+    api: SageMakerApi, account_id: str, region: str, group: str, check_type: str
+) -> tuple[str | None, str | None]:
+    """(statistics, constraints) URIs of the latest Approved model package of ``group``."""
+    baseline = approved_drift_baselines(api, account_id, region, group).get(DRIFT_MEMBER[check_type]) or {}
     return (baseline.get("Statistics") or {}).get("S3Uri"), (baseline.get("Constraints") or {}).get("S3Uri")
+
+
+def baseline_input(name: str, uri: str) -> dict[str, Any]:
+    """The processing input that brings a baseline file to BASELINE_ROOT/<name> in the job."""
+    source = {"S3Uri": uri, "LocalPath": f"{BASELINE_ROOT}/{name}", "S3DataType": "S3Prefix"}
+    return {"InputName": name, "S3Input": source | {"S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}
 
 
 def prepare(
@@ -73,7 +83,7 @@ def prepare(
     """The processing request to run and what ``conclude`` needs; raises AwsError when the step
     must check but has no baseline to check against."""
     check_type = check["CheckType"]
-    skip = _flag(check.get("SkipCheck"), False)
+    skip = flag(check.get("SkipCheck"), False)
     statistics, constraints = check.get("SuppliedBaselineStatistics"), check.get("SuppliedBaselineConstraints")
     group = check.get("ModelPackageGroupName")
     if not statistics and not constraints and group:
@@ -84,34 +94,21 @@ def prepare(
             "them (supplied_baseline_constraints), approve a model package with DriftCheckBaselines in "
             "model_package_group_name, or skip the check (skip_check=True) to calculate a first baseline."
         )
-    output = _output_uri(arguments)
+    output = output_uri(arguments)
     request = json.loads(json.dumps(arguments))
     if not skip:
         environment = request.setdefault("Environment", {})
         inputs = request.setdefault("ProcessingInputs", [])
         for name, uri in (("baseline_constraints", constraints), ("baseline_statistics", statistics)):
-            if not uri:
-                continue
-            local = f"{BASELINE_ROOT}/{name}"
-            inputs.append(
-                {
-                    "InputName": name,
-                    "S3Input": {
-                        "S3Uri": uri,
-                        "LocalPath": local,
-                        "S3DataType": "S3Prefix",
-                        "S3InputMode": "File",
-                        "S3DataDistributionType": "FullyReplicated",
-                    },
-                }
-            )
-            environment[name] = local
+            if uri:
+                inputs.append(baseline_input(name, uri))
+                environment[name] = f"{BASELINE_ROOT}/{name}"
         environment[CALCULATE_BASELINE_ENV] = "Enabled"
     state = {
         "check_type": check_type,
         "skip": skip,
-        "register": _flag(check.get("RegisterNewBaseline"), False),
-        "fail_on_violation": _flag(check.get("FailOnViolation"), True),
+        "register": flag(check.get("RegisterNewBaseline"), False),
+        "fail_on_violation": flag(check.get("FailOnViolation"), True),
         "group": group,
         "output": output,
         "statistics": statistics,
