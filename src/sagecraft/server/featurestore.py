@@ -8,16 +8,19 @@ often the offline journal becomes Parquet, default 30)."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sagecraft.config.settings import Settings
 from sagecraft.services.athena.engine import Engine
 from sagecraft.services.athena.provider import AthenaProvider
 from sagecraft.services.athena.service import AthenaService
 from sagecraft.services.athena.tables import TableReader
+from sagecraft.services.featurestore.catalog import is_iceberg
 from sagecraft.services.featurestore.commit import GroupCommitter
-from sagecraft.services.featurestore.offline import OfflineWriter
+from sagecraft.services.featurestore.offline import OfflineTarget, OfflineWriter
 from sagecraft.services.featurestore.online import OnlineStore
 from sagecraft.services.featurestore.online_sqlite import SqliteOnlineStore
 from sagecraft.services.featurestore.provider import FeatureGroupProvider
@@ -46,6 +49,36 @@ class FeatureStoreProviders:
     groups: FeatureGroupService
 
 
+class LazyIcebergTables:
+    """services/glue/iceberg.py's IcebergTables, made on first use: pyiceberg costs most of a second
+    of CPU to import, which a server without Iceberg tables need not pay at every start."""
+
+    def __init__(self, glue: GlueService, objects: ObjectStore) -> None:
+        self.glue, self.objects = glue, objects
+        self._tables: Any = None
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> Any:
+        with self._lock:
+            if self._tables is None:
+                from sagecraft.services.glue.iceberg import IcebergTables
+
+                self._tables = IcebergTables(self.glue, self.objects)
+            return self._tables
+
+    def create(self, *args: Any) -> str:
+        return self._loaded().create(*args)
+
+    def add_columns(self, *args: Any) -> None:
+        self._loaded().add_columns(*args)
+
+    def append(self, *args: Any) -> None:
+        self._loaded().append(*args)
+
+    def scan(self, entry: dict[str, Any]) -> Any:
+        return self._loaded().scan(entry)
+
+
 def open_online_store(url: str, home: Path) -> OnlineStore:
     if url.startswith("redis://") or url.startswith("rediss://"):
         from sagecraft.services.featurestore.online_redis import RedisOnlineStore
@@ -67,13 +100,19 @@ def featurestore_providers(
     if committer is not None:
         closers.append(committer.close)  # closers run in reverse: before the store closes
     glue = GlueService(metadata, objects)
-    groups = FeatureGroupService(metadata, online, glue, lambda bucket: objects.get_bucket(bucket) is not None)
+    iceberg = LazyIcebergTables(glue, objects)
+    groups = FeatureGroupService(metadata, online, glue, lambda bucket: objects.get_bucket(bucket) is not None, iceberg)
 
-    def resolve(key: str):
+    def resolve(key: str) -> OfflineTarget | None:
         group = groups.by_store_key(key)
-        return (group.resolved_output_uri, group.feature_definitions) if group and group.offline_enabled else None
+        if group is None or not group.offline_enabled:
+            return None
+        catalog = group.offline_config["DataCatalogConfig"]
+        table = (group.account_id, group.region, catalog["Database"], catalog["TableName"])
+        return OfflineTarget(group.resolved_output_uri, group.feature_definitions, table if is_iceberg(group) else None)
 
-    offline = OfflineWriter(online, objects, resolve, float(os.environ.get(FLUSH_ENV) or DEFAULT_FLUSH_SECONDS))
+    interval = float(os.environ.get(FLUSH_ENV) or DEFAULT_FLUSH_SECONDS)
+    offline = OfflineWriter(online, objects, resolve, interval, iceberg)
     groups.before_delete.append(offline.flush)
     searchers = FeatureStoreSearchers(groups)
     search.register("FeatureGroup", searchers.feature_groups)
@@ -83,7 +122,9 @@ def featurestore_providers(
     closers.append(groups.close)
     closers.append(offline.stop)  # runs before the online store closes (closers run in reverse)
     work = settings.home / "featurestore"
-    engine = Engine(glue, TableReader(objects, work / "athena-cache"), work / "athena-results", offline.flush)
+    engine = Engine(
+        glue, TableReader(objects, work / "athena-cache", iceberg.scan), work / "athena-results", offline.flush
+    )
     athena = AthenaService(metadata, objects, engine)
     athena.start()
     closers.append(athena.close)

@@ -114,19 +114,6 @@ def test_invalid_create_requests_are_refused_and_create_nothing(sm, change, need
     assert code == "ResourceNotFound"
 
 
-def test_iceberg_is_refused_clearly(sm, offline_bucket):
-    code, message = _error(
-        sm.create_feature_group,
-        FeatureGroupName=unique("ice"),
-        RecordIdentifierFeatureName="id",
-        EventTimeFeatureName="et",
-        FeatureDefinitions=definitions(id="String", et="Fractional"),
-        RoleArn=ROLE,
-        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{offline_bucket}/i"}, "TableFormat": "Iceberg"},
-    )
-    assert code == "ValidationException" and "Iceberg is not supported by Sagecraft yet" in message
-
-
 def test_duplicate_name_and_missing_bucket(sm):
     name = unique("dup")
     create_group(sm, name)

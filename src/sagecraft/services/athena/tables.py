@@ -1,5 +1,7 @@
 """Glue tables as DuckDB views: the table's S3 objects are fetched into a local cache (kept while
-their ETag holds) and read with read_parquet / read_csv, each column cast to its catalog type."""
+their ETag holds) and read with read_parquet / read_csv, each column cast to its catalog type. An
+Iceberg table (``table_type=ICEBERG``) is read as its current snapshot: pyiceberg's scan (which
+honours the table's schema evolution and delete files) gives Arrow, registered in DuckDB."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from sagecraft.services.athena.ddl import OPEN_CSV, PARQUET
+from sagecraft.services.glue.service import is_iceberg
 from sagecraft.storage.objects.base import BucketNotFound, ObjectStore
 
 SCALARS = {
@@ -61,9 +66,12 @@ def literal(text: str) -> str:
 
 
 class TableReader:
-    def __init__(self, objects: ObjectStore, cache_dir: Path) -> None:
+    def __init__(
+        self, objects: ObjectStore, cache_dir: Path, iceberg_scan: Callable[[dict[str, Any]], pa.Table]
+    ) -> None:
         self.objects = objects
         self.cache_dir = cache_dir
+        self.iceberg_scan = iceberg_scan
 
     def files(self, location: str, suffixes: tuple[str, ...] | None) -> list[str]:
         """Local copies of the objects under ``location`` (Athena skips names starting with _ or .)."""
@@ -110,7 +118,9 @@ class TableReader:
         partitions = [(p["Name"], duckdb_type(p.get("Type", "string"))) for p in table.get("PartitionKeys") or []]
         serde = (descriptor.get("SerdeInfo") or {}).get("SerializationLibrary") or PARQUET
         location = descriptor.get("Location") or ""
-        if serde == PARQUET:
+        if is_iceberg(table):
+            source = self._iceberg_source(conn, table)
+        elif serde == PARQUET:
             files = self.files(location, (".parquet",))
             source = (
                 (
@@ -135,6 +145,16 @@ class TableReader:
             for name, kind in everything
         )
         return f"SELECT {listed} FROM {source}"
+
+    def _iceberg_source(self, conn: duckdb.DuckDBPyConnection, table: dict[str, Any]) -> str:
+        try:
+            rows = self.iceberg_scan(table)
+        except Exception as error:  # a missing or unreadable metadata / data file
+            raise TableError(f"Iceberg table {table.get('Name')} cannot be read: {error}") from None
+        qualified = f"{table.get('DatabaseName')}.{table.get('Name')}"
+        name = f"iceberg_{hashlib.sha256(qualified.encode()).hexdigest()[:16]}"
+        conn.register(name, rows)
+        return quote(name)
 
     @staticmethod
     def _csv_source(files: list[str], descriptor: dict[str, Any], columns: list[tuple[str, str]]) -> str:

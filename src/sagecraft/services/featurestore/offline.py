@@ -4,7 +4,9 @@ PutRecord/DeleteRecord append their offline rows to the durable journal (online_
 they answer; this writer drains the journal every ``interval`` seconds (and on demand: before an
 Athena query reads the tables, and at shutdown) into
 ``<ResolvedOutputS3Uri>/year=YYYY/month=MM/day=DD/hour=HH/<stamp>_<id>.parquet`` — partitioned by
-event time, as SageMaker does — and only then removes the rows from the journal."""
+event time, as SageMaker does — and only then removes the rows from the journal. A group with
+TableFormat Iceberg gets one Iceberg append (one snapshot, data files partitioned by the table's
+spec) per flush instead."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,8 +37,22 @@ SYSTEM_FIELDS = [
 ]
 BATCH = 50_000
 
-# (resolved S3 URI, feature definitions) of a feature group incarnation, None when it is gone.
-Resolver = Callable[[str], tuple[str, list[dict[str, Any]]] | None]
+
+@dataclass(frozen=True)
+class OfflineTarget:
+    """Where a feature group incarnation's offline rows go."""
+
+    uri: str  # ResolvedOutputS3Uri
+    definitions: list[dict[str, Any]]
+    iceberg_table: tuple[str, str, str, str] | None = None  # (account, region, database, table) for Iceberg
+
+
+class IcebergAppender(Protocol):
+    def append(self, account_id: str, region: str, database: str, name: str, rows: pa.Table) -> None: ...
+
+
+# The target of a feature group incarnation (by store key), None when it is gone.
+Resolver = Callable[[str], OfflineTarget | None]
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -84,16 +101,33 @@ def to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+def iceberg_rows(rows: list[dict[str, Any]], definitions: list[dict[str, Any]]) -> pa.Table:
+    """Rows shaped as the Iceberg schema (catalog.py): features by their own names, UTC timestamps
+    in microseconds without a zone (Iceberg ``timestamp``)."""
+    columns: dict[str, pa.Array] = {}
+    for definition in definitions:
+        base = ARROW_TYPES[definition["FeatureType"]]
+        name = definition["FeatureName"]
+        columns[name] = pa.array([_typed(r["values"].get(name), base) for r in rows], base)
+    for name in ("write_time", "api_invocation_time"):
+        columns[name] = pa.array([round(r[name] * 1_000_000) for r in rows], pa.int64()).cast(pa.timestamp("us"))
+    columns["is_deleted"] = pa.array([bool(r["is_deleted"]) for r in rows], pa.bool_())
+    return pa.table(columns)
+
+
 def partition_of(event_time: float) -> str:
     moment = dt.datetime.fromtimestamp(event_time, dt.timezone.utc)
     return f"year={moment:%Y}/month={moment:%m}/day={moment:%d}/hour={moment:%H}"
 
 
 class OfflineWriter:
-    def __init__(self, online: OnlineStore, objects: ObjectStore, resolve: Resolver, interval: float) -> None:
+    def __init__(
+        self, online: OnlineStore, objects: ObjectStore, resolve: Resolver, interval: float, iceberg: IcebergAppender
+    ) -> None:
         self.online = online
         self.objects = objects
         self.resolve = resolve
+        self.iceberg = iceberg
         self.interval = interval
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
@@ -128,23 +162,32 @@ class OfflineWriter:
                     return written
 
     def _write_batch(self, taken: list[tuple[int, str, str]]) -> int:
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for _seq, key, row in taken:
-            decoded = json.loads(row)
-            groups[(key, partition_of(decoded["event_time"]))].append(decoded)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            groups[key].append(json.loads(row))
         written = 0
-        for (key, partition), rows in groups.items():
+        for key, rows in groups.items():
             target = self.resolve(key)
             if target is None:
                 log.warning("dropping %d offline rows of a deleted feature group %s", len(rows), key)
                 continue
-            uri, definitions = target
-            buffer = io.BytesIO()
-            pq.write_table(to_table(rows, arrow_schema(definitions)), buffer)
-            bucket, prefix = split_s3_uri(uri)
-            name = f"{prefix.rstrip('/')}/{partition}/{stamp}_{uuid.uuid4().hex[:16]}.parquet"
-            self.objects.put_object(bucket, name, buffer.getvalue(), ObjectMeta(content_type="application/x-parquet"))
+            if target.iceberg_table is not None:
+                self.iceberg.append(*target.iceberg_table, iceberg_rows(rows, target.definitions))
+            else:
+                self._write_parquet(target, rows)
             written += len(rows)
         self.online.journal_ack([seq for seq, _key, _row in taken])
         return written
+
+    def _write_parquet(self, target: OfflineTarget, rows: list[dict[str, Any]]) -> None:
+        by_partition: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_partition[partition_of(row["event_time"])].append(row)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        bucket, prefix = split_s3_uri(target.uri)
+        schema = arrow_schema(target.definitions)
+        for partition, partition_rows in by_partition.items():
+            buffer = io.BytesIO()
+            pq.write_table(to_table(partition_rows, schema), buffer)
+            name = f"{prefix.rstrip('/')}/{partition}/{stamp}_{uuid.uuid4().hex[:16]}.parquet"
+            self.objects.put_object(bucket, name, buffer.getvalue(), ObjectMeta(content_type="application/x-parquet"))

@@ -105,6 +105,22 @@ def check_create(request: Mapping[str, Any]) -> None:
         raise ValidationException("Collection types are not supported with an OfflineStoreConfig.")
     if offline is not None:
         check_offline_config(offline)
+        if offline.get("TableFormat") == "Iceberg":
+            check_iceberg(offline, by_name[event_time])
+
+
+def check_iceberg(offline: Mapping[str, Any], event_time: Mapping[str, Any]) -> None:
+    # Iceberg tables are partitioned by day on the event time string (truncated to yyyy-MM-dd).
+    if event_time["FeatureType"] != "String":
+        raise ValidationException(
+            f"The EventTimeFeatureName '{event_time['FeatureName']}' must be of FeatureType String "
+            "when OfflineStoreConfig.TableFormat is Iceberg."
+        )
+    if offline.get("DisableGlueTableCreation") is True:
+        raise ValidationException(
+            "OfflineStoreConfig.DisableGlueTableCreation with TableFormat Iceberg is not supported by Sagecraft yet: "
+            "the Iceberg table is registered in the Glue Data Catalog."
+        )
 
 
 def check_online_config(online: Mapping[str, Any]) -> None:
@@ -136,9 +152,7 @@ def check_offline_config(offline: Mapping[str, Any]) -> None:
     if not re.match(r"^(https|s3)://([^/]+)/?(.*)$", uri):
         raise ValidationException(f"Invalid S3Uri '{uri}' in OfflineStoreConfig.S3StorageConfig.")
     table_format = offline.get("TableFormat") or "Glue"
-    if table_format == "Iceberg":
-        raise ValidationException("OfflineStoreConfig.TableFormat Iceberg is not supported by Sagecraft yet; use Glue.")
-    if table_format != "Glue":
+    if table_format not in ("Glue", "Iceberg"):
         raise ValidationException(
             f"Value '{table_format}' at 'offlineStoreConfig.tableFormat' failed to satisfy constraint: "
             "Member must satisfy enum value set: [Iceberg, Glue]"

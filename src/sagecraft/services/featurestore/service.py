@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sagecraft.core.errors import ResourceInUse, ResourceNotFound, ValidationException
 from sagecraft.services.featurestore import repository as repo
 from sagecraft.services.featurestore import requests
-from sagecraft.services.featurestore.catalog import table_input
+from sagecraft.services.featurestore.catalog import (
+    iceberg_partition_spec,
+    iceberg_schema,
+    iceberg_table_input,
+    iceberg_type,
+    is_iceberg,
+    table_input,
+)
 from sagecraft.services.featurestore.models import (
     DEFAULT_CATALOG,
     DEFAULT_DATABASE,
@@ -40,6 +47,17 @@ class Catalog(Protocol):
     def delete_table(self, account_id: str, region: str, database: str, name: str) -> None: ...
 
 
+class IcebergCatalog(Protocol):
+    """Iceberg tables registered in Glue (services/glue/iceberg.py)."""
+
+    def create(
+        self, account_id: str, region: str, database: str, table_input: dict[str, Any], schema: Any, partition_spec: Any
+    ) -> str: ...
+    def add_columns(
+        self, account_id: str, region: str, database: str, name: str, columns: list[tuple[str, Any]]
+    ) -> None: ...
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -55,11 +73,13 @@ class FeatureGroupService:
         online: OnlineStore,
         catalog: Catalog,
         bucket_exists: Callable[[str], bool],
+        iceberg: IcebergCatalog,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.store = store
         self.online = online
         self.catalog = catalog
+        self.iceberg = iceberg
         self.bucket_exists = bucket_exists
         self.clock = clock
         self.before_delete: list[Callable[[], None]] = []  # e.g. drain the offline journal
@@ -194,7 +214,18 @@ class FeatureGroupService:
         if not offline.get("DisableGlueTableCreation"):
             catalog = offline["DataCatalogConfig"]
             self.catalog.ensure_database(group.account_id, group.region, catalog["Database"])
-            self.catalog.create_table(group.account_id, group.region, catalog["Database"], table_input(group))
+            if is_iceberg(group):
+                schema = iceberg_schema(group)
+                self.iceberg.create(
+                    group.account_id,
+                    group.region,
+                    catalog["Database"],
+                    iceberg_table_input(group),
+                    schema,
+                    iceberg_partition_spec(group, schema),
+                )
+            else:
+                self.catalog.create_table(group.account_id, group.region, catalog["Database"], table_input(group))
         return "Active"
 
     # --- delete ----------------------------------------------------------------------------------
@@ -249,6 +280,17 @@ class FeatureGroupService:
             requests.check_ttl(online_update.get("TtlDuration"))
             if "TtlDuration" in online_update:
                 request["OnlineStoreConfig"]["TtlDuration"] = online_update["TtlDuration"]
+        glue_table = group.offline_enabled and not group.offline_config.get("DisableGlueTableCreation")
+        if additions and glue_table and is_iceberg(group):
+            # The Iceberg schema evolves first: a flush meanwhile never meets a feature the table lacks.
+            catalog = group.offline_config["DataCatalogConfig"]
+            self.iceberg.add_columns(
+                group.account_id,
+                group.region,
+                catalog["Database"],
+                catalog["TableName"],
+                [(d["FeatureName"], iceberg_type(d)) for d in additions],
+            )
         definitions = group.feature_definitions + additions
         request["FeatureDefinitions"] = definitions
         now = self.clock()
@@ -259,7 +301,7 @@ class FeatureGroupService:
             repo.update_group(db, group.id, values)
         self._forget(group.arn)
         updated = self.get(account_id, region, group.name)
-        if additions and group.offline_enabled and not group.offline_config.get("DisableGlueTableCreation"):
+        if additions and glue_table and not is_iceberg(group):
             self._refresh_table(updated)
         return updated
 

@@ -102,6 +102,18 @@ def update_table(db: Connection, row_id: int, table_input: dict[str, Any], now: 
     db.execute(update(glue_tables).where(glue_tables.c.id == row_id).values(table_input=table_input, updated_at=now))
 
 
+def update_table_if_unchanged(
+    db: Connection, row_id: int, updated_at: dt.datetime, table_input: dict[str, Any], now: dt.datetime
+) -> bool:
+    """Optimistic update: only if nobody updated the row since it was read at ``updated_at``."""
+    result = db.execute(
+        update(glue_tables)
+        .where(glue_tables.c.id == row_id, glue_tables.c.updated_at == updated_at)
+        .values(table_input=table_input, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
 def delete_table(db: Connection, account_id: str, region: str, database_name: str, name: str) -> bool:
     result = db.execute(
         delete(glue_tables).where(

@@ -94,6 +94,30 @@ class GlueService:
         with self.store.read() as db:
             return [_table(row, account_id) for row in repo.tables(db, account_id, region, database)]
 
+    def swap_iceberg_metadata(
+        self,
+        account_id: str,
+        region: str,
+        database: str,
+        name: str,
+        expected: str,
+        metadata_location: str,
+        columns: list[dict[str, str]],
+    ) -> bool:
+        """Points an Iceberg table at new metadata if it still points at ``expected`` (one
+        transaction: concurrent commits cannot both win); False when another commit came first."""
+        with self.store.write() as db:
+            row = repo.table(db, account_id, region, database, name.lower())
+            if row is None:
+                raise EntityNotFound(f"Table {name} not found.")
+            parameters = dict(row.table_input.get("Parameters") or {})
+            if parameters.get("metadata_location") != expected:
+                return False
+            parameters.update(previous_metadata_location=expected, metadata_location=metadata_location)
+            descriptor = {**(row.table_input.get("StorageDescriptor") or {}), "Columns": columns}
+            table_input = {**row.table_input, "Parameters": parameters, "StorageDescriptor": descriptor}
+            return repo.update_table_if_unchanged(db, row.id, row.updated_at, table_input, _now())
+
     def delete_table(self, account_id: str, region: str, database: str, name: str) -> None:
         self.get_database(account_id, region, database)
         with self.store.write() as db:
@@ -137,6 +161,11 @@ class GlueService:
                 after = page.last
         except BucketNotFound:
             return keys
+
+
+def is_iceberg(table: dict[str, Any]) -> bool:
+    """A Glue table that is an Iceberg table's pointer (services/glue/iceberg.py)."""
+    return str((table.get("Parameters") or {}).get("table_type", "")).upper() == "ICEBERG"
 
 
 def _database(row: Any) -> dict[str, Any]:
