@@ -7,6 +7,11 @@ single-row request, driven by ``wrk`` on loopback at concurrency 1 and 16, side 
   app calling ``inplace_predict`` (the floor), ``mlflow models serve``, BentoML, Ray Serve.
 
 usage: python bench/serving.py [--duration 10] [--reps 3] [--conc 1,16] [--peers raw,mlflow,bentoml,ray]
+                               [--baseline-src DIR]
+
+The servers take turns rep by rep (Sagecraft, then each peer, started afresh per rep), so a change
+of the shared machine's load hits every side: read the ratios. ``--baseline-src`` serves a second
+Sagecraft from another source tree (e.g. the code before a change) in the same reps.
 
 Peer venvs: bench/.venv-serve (mlflow, uvicorn[standard], …), bench/.venv-bento, bench/.venv-ray,
 created on first use (pip). A peer whose venv cannot be built is reported as missing, with why.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import shutil
@@ -100,31 +106,45 @@ def prepare_peers(peers_dir: Path) -> None:
 def run_peer(python: Path, peers_dir: Path, peer: str, args: argparse.Namespace) -> list[dict]:
     env = {**os.environ, "PEERS_DIR": str(peers_dir)}
     done = subprocess.run([str(python), "serve_bench.py", "--server", peer, "--duration", str(args.duration),
-                           "--reps", str(args.reps), "--conc", args.conc, "--formats", PEER_FORMAT[peer]],
+                           "--reps", "1", "--conc", args.conc, "--formats", PEER_FORMAT[peer]],
                           cwd=peers_dir, env=env, capture_output=True, text=True)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    for line in lines:
+        if line.get("bench") != "serve_load":
+            print(json.dumps(line), flush=True)
     if done.returncode != 0:
         emit(bench="serve_peer_failed", server=peer, stderr=done.stderr.strip().splitlines()[-3:])
     return lines
 
 
-def sagecraft_side(peers_dir: Path, args: argparse.Namespace) -> list[dict]:
-    """Deploys the peers' booster (re-saved as JSON, as the built-in algorithm saves it) and drives
-    InvokeEndpoint with wrk."""
-    import xgboost
+class SagecraftSide:
+    """Deploys the peers' booster (re-saved as JSON, as the built-in algorithm saves it) behind one
+    Sagecraft server and drives its InvokeEndpoint with wrk, one load at a time."""
 
-    models = peers_dir / "models"
-    booster = xgboost.Booster()
-    booster.load_model(str(models / "xgb.ubj"))
-    work = Path(tempfile.mkdtemp(prefix="sagecraft-serving-"))
-    booster.save_model(str(work / "xgboost-model.json"))
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-        tar.add(work / "xgboost-model.json", arcname="xgboost-model")
-    row = (models / "req.csv").read_text().splitlines()[1]  # the built-in algorithm's CSV has no header
-    expected = json.loads((models / "expected.json").read_text())["prediction"]
-    server, url, (key, secret) = start_sagecraft(work / "home")
-    try:
+    def __init__(self, peers_dir: Path, name: str = "sagecraft", source: str | None = None) -> None:
+        """``source``: another Sagecraft source tree (its ``src`` folder) to serve instead of this one."""
+        import xgboost
+
+        self.name = name
+
+        models = peers_dir / "models"
+        booster = xgboost.Booster()
+        booster.load_model(str(models / "xgb.ubj"))
+        self.work = work = Path(tempfile.mkdtemp(prefix="sagecraft-serving-"))
+        booster.save_model(str(work / "xgboost-model.json"))
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+            tar.add(work / "xgboost-model.json", arcname="xgboost-model")
+        row = (models / "req.csv").read_text().splitlines()[1]  # the built-in algorithm's CSV has no header
+        expected = json.loads((models / "expected.json").read_text())["prediction"]
+        saved = dict(os.environ)
+        if source:  # the server imports that tree first (its model servers, started with their image's
+            os.environ["PYTHONPATH"] = source  # environment, run the installed tree's worker)
+        try:
+            self.server, url, (key, secret) = start_sagecraft(work / "home")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         session = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=REGION)
         s3, sm = session.client("s3", endpoint_url=url), session.client("sagemaker", endpoint_url=url)
         runtime = session.client("sagemaker-runtime", endpoint_url=url)
@@ -141,34 +161,35 @@ def sagecraft_side(peers_dir: Path, args: argparse.Namespace) -> list[dict]:
             time.sleep(0.1)
         answer = float(runtime.invoke_endpoint(EndpointName="bench", ContentType="text/csv",
                                                Body=row)["Body"].read())
-        emit(bench="serve_ready", server="sagecraft", status=status, startup_s=round(time.monotonic() - started, 2),
+        emit(bench="serve_ready", server=name, status=status, startup_s=round(time.monotonic() - started, 2),
              checks={"csv": {"pred": answer, "ok": abs(answer - expected) < 1e-6}}, expected=expected)
-        invoke_url = f"{url}/endpoints/bench/invocations"
-        body_file, headers_file, lua = work / "body.csv", work / "headers.txt", work / "signed.lua"
+        self.url = f"{url}/endpoints/bench/invocations"
+        body_file, headers_file, self.lua = work / "body.csv", work / "headers.txt", work / "signed.lua"
         body_file.write_text(row)
-        lua.write_text(SIGNED_LUA)
-        request = AWSRequest("POST", invoke_url, data=row.encode(), headers={"Content-Type": "text/csv"})
+        self.lua.write_text(SIGNED_LUA)
+        request = AWSRequest("POST", self.url, data=row.encode(), headers={"Content-Type": "text/csv"})
         SigV4Auth(session.get_credentials(), "sagemaker", REGION).add_auth(request)
         headers_file.write_text("".join(f"{k}: {v}\n" for k, v in request.headers.items()))
-        env = {**os.environ, "WRK_BODY_FILE": str(body_file), "WRK_HEADERS_FILE": str(headers_file)}
-        wrk(invoke_url, lua, env, 16, 3)  # warm-up, discarded (as serve_bench.py does)
-        results = []
-        for conc in (int(c) for c in args.conc.split(",")):
-            reps = [wrk(invoke_url, lua, env, conc, args.duration) for _ in range(args.reps)]
-            results.append(dict(bench="serve_load", server="sagecraft", fmt="csv", conc=conc,
-                                duration_s=args.duration, reps=len(reps),
-                                rps_median=statistics.median(r["rps"] for r in reps),
-                                p50_ms_median=round(statistics.median(r["p50_us"] for r in reps) / 1e3, 3),
-                                p99_ms_median=round(statistics.median(r["p99_us"] for r in reps) / 1e3, 3),
-                                rps_all=[r["rps"] for r in reps],
-                                errors=sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"]
-                                           + r["err_timeout"] for r in reps)))
-            emit(**results[-1])
-        sm.delete_endpoint(EndpointName="bench")
-        return results
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        self.env = {**os.environ, "WRK_BODY_FILE": str(body_file), "WRK_HEADERS_FILE": str(headers_file)}
+        wrk(self.url, self.lua, self.env, 16, 3)  # warm-up, discarded (as serve_bench.py does)
+
+    def load(self, conc: int, duration: int) -> dict:
+        return wrk(self.url, self.lua, self.env, conc, duration)
+
+    def close(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def summary(server: str, fmt: str, conc: int, duration: int, reps: list[dict]) -> dict:
+    """One row: medians over the repetitions (each a wrk result, or a peer's one-rep serve_load line)."""
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in reps)
+
+    return dict(bench="serve_load", server=server, fmt=fmt, conc=conc, duration_s=duration, reps=len(reps),
+                rps_median=median("rps"), p50_ms_median=round(median("p50_ms"), 3),
+                p99_ms_median=round(median("p99_ms"), 3), rps_all=[r["rps"] for r in reps],
+                errors=sum(r["errors"] for r in reps))
 
 
 def wrk(url: str, lua: Path, env: dict[str, str], conc: int, duration: int) -> dict:
@@ -184,7 +205,7 @@ def table(loads: list[dict]) -> str:
             "% of floor |", "|---|---|---|---|---|---|---|---|---|"]
     for conc in sorted({r["conc"] for r in loads}):
         at = [r for r in loads if r["conc"] == conc]
-        peers = [r["rps_median"] for r in at if r["server"] not in ("sagecraft", "raw")]
+        peers = [r["rps_median"] for r in at if not r["server"].startswith("sagecraft") and r["server"] != "raw"]
         floor = next((r["rps_median"] for r in at if r["server"] == "raw"), None)
         for r in sorted(at, key=lambda r: -r["rps_median"]):
             best = f"{r['rps_median'] / max(peers):.2f}" if peers else "-"
@@ -200,6 +221,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--conc", default="1,16")
     parser.add_argument("--peers", default="raw,mlflow,bentoml,ray")
+    parser.add_argument("--baseline-src", help="another Sagecraft src folder (e.g. the code before a change), measured "
+                        "in the same reps as sagecraft-baseline")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -215,17 +238,41 @@ def main() -> None:
                            env={**os.environ, "PEERS_DIR": str(peers_dir)}, check=True)
     for line in train.stdout.splitlines():
         print(line, flush=True)
-    loads = sagecraft_side(peers_dir, args)
-    for peer in [p for p in args.peers.split(",") if p]:
-        python, why = venv(PEER_VENV[peer])
-        if python is None:
-            emit(bench="serve_peer_missing", server=peer, reason=why)
-            continue
-        prepare_peers(peers_dir)
-        for line in run_peer(serve_python, peers_dir, peer, args):
-            print(json.dumps(line), flush=True)
-            if line.get("bench") == "serve_load":
-                loads.append(line)
+    # Rep by rep, Sagecraft then each peer (a fresh peer server per rep, as serve_bench.py runs it): a
+    # change of the shared machine's load hits every side, so the ratios hold when the absolute numbers do not.
+    concs = [int(c) for c in args.conc.split(",")]
+    peers = [p for p in args.peers.split(",") if p]
+    runs: dict[tuple[str, str, int], list[dict]] = {}
+    sides = [SagecraftSide(peers_dir)]
+    try:
+        if args.baseline_src:
+            sides.append(SagecraftSide(peers_dir, "sagecraft-baseline", args.baseline_src))
+        for rep in range(args.reps):
+            for side, conc in itertools.product(sides, concs):
+                result = side.load(conc, args.duration)
+                runs.setdefault((side.name, "csv", conc), []).append(dict(
+                    rps=result["rps"], p50_ms=result["p50_us"] / 1e3, p99_ms=result["p99_us"] / 1e3,
+                    errors=sum(result[k] for k in ("err_connect", "err_read", "err_write", "err_status",
+                                                   "err_timeout"))))
+                emit(bench="serve_rep", server=side.name, rep=rep, conc=conc, rps=result["rps"])
+            for peer in peers:
+                python, why = venv(PEER_VENV[peer])
+                if python is None:
+                    emit(bench="serve_peer_missing", server=peer, reason=why)
+                    continue
+                prepare_peers(peers_dir)
+                for line in run_peer(serve_python, peers_dir, peer, args):
+                    if line.get("bench") == "serve_load":
+                        runs.setdefault((peer, line["fmt"], line["conc"]), []).append(dict(
+                            rps=line["rps_median"], p50_ms=line["p50_ms_median"], p99_ms=line["p99_ms_median"],
+                            errors=line["errors"]))
+                        emit(bench="serve_rep", server=peer, rep=rep, conc=line["conc"], rps=line["rps_median"])
+    finally:
+        for side in sides:
+            side.close()
+    loads = [summary(server, fmt, conc, args.duration, reps) for (server, fmt, conc), reps in runs.items()]
+    for load in loads:
+        emit(**load)
     print()
     print(table(loads))
     shutil.rmtree(peers_dir, ignore_errors=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sagecraft.executors import Runtime, RuntimeRegistry
+from sagecraft.executors.serving.frames import bind_listener, release
 from sagecraft.services.hosting.instances import instance_memory_mb
 from sagecraft.storage.objects.base import BucketNotFound, ObjectNotFound, ObjectStore
 
@@ -45,6 +46,7 @@ class Worker:
     container: int = 0  # its place in a serial inference pipeline
     hostname: str = ""  # ContainerHostname (Direct invocation)
     port: int = 0
+    frame_address: str = ""  # the Unix socket the gateway's invocations go to (frames.py)
     process: subprocess.Popen | None = None
     log_offset: int = 0
     restarts: int = 0
@@ -59,17 +61,23 @@ class Worker:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1024)
         self.port = listener.getsockname()[1]
-        fd = listener.fileno()
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([*self.argv, "--fd", str(fd)], env=self.env, cwd=self.folder,
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            pass_fds=(fd,), start_new_session=True)
-        listener.close()
+        release(self.frame_address)  # a restart: the previous process's socket file, if any
+        frames, self.frame_address = bind_listener()
+        fds = (listener.fileno(), frames.fileno())
+        try:
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen([*self.argv, "--fd", str(fds[0]), "--frame-fd", str(fds[1])],
+                                                env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL, pass_fds=fds, start_new_session=True)
+        finally:
+            listener.close()
+            frames.close()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 5.0) -> None:
+        release(self.frame_address)
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()

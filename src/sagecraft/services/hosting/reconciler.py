@@ -278,7 +278,8 @@ class HostingReconciler:
         for variant in fleet.variants:
             containers = containers_of(variant.spec)
             instances = tuple(InstanceRoute(tuple(w.port for w in workers), tuple(w.hostname for w in workers),
-                                            workers[0].stream, str(workers[0].folder))
+                                            workers[0].stream, str(workers[0].folder),
+                                            tuple(w.frame_address for w in workers))
                               for workers in variant.instances())
             multi_model = containers[0].get("Mode") == "MultiModel"
             (shadows if variant.spec.get("Shadow") else variants).append(VariantRoute(

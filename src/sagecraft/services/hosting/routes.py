@@ -15,6 +15,7 @@ class InstanceRoute:
     hostnames: tuple[str, ...]
     stream: str  # the CloudWatch log stream
     folder: str  # the instance's folder (multi-model endpoints keep their models under it)
+    sockets: tuple[str, ...] = ()  # each worker's Unix socket address for framed invocations, as ports
 
 
 @dataclass(frozen=True)

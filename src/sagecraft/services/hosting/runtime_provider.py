@@ -1,7 +1,7 @@
 """sagemaker-runtime InvokeEndpoint: weighted choice of a variant, round robin over its instances
-(skipping one with too many requests in flight), keep-alive HTTP to the chosen worker, each container
-of a serial pipeline in turn. Runs on the event loop (no thread hop on the hot path); data capture and
-metrics are handed to their threads."""
+(skipping one with too many requests in flight), a framed request over a pooled Unix-socket connection
+to the chosen worker (forward.py), each container of a serial pipeline in turn. Runs on the event loop
+(no thread hop on the hot path); data capture and metrics are handed to their threads."""
 
 from __future__ import annotations
 
@@ -252,7 +252,7 @@ class RuntimeProvider:
                     **({"accept": wanted} if wanted else {})}
             started = time.perf_counter()
             try:
-                status, reply_headers, payload = await self.client.invoke(instance.ports[step], payload, call)
+                status, reply_headers, payload = await self.client.invoke(instance.sockets[step], payload, call)
             except WorkerUnavailable as error:
                 raise ServiceUnavailable(f"The model server of variant {variant.name} is not reachable ({error}): it "
                                          "is being restarted, try again.") from None
