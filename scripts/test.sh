@@ -34,7 +34,7 @@ fi
 # SAGECRAFT_TEST_WORKERS=0 runs it in one process.
 workers=()
 if [ $# -eq 0 ] && [ "${SAGECRAFT_TEST_WORKERS:-2}" != 0 ]; then
-    workers=(-n "${SAGECRAFT_TEST_WORKERS:-2}" --dist loadfile)
+    workers=(-n "${SAGECRAFT_TEST_WORKERS:-2}" --dist loadfile --durations=25)
 fi
 
 echo "== pytest"
