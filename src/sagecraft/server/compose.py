@@ -109,7 +109,7 @@ def build(settings: Settings) -> Application:
     experiments = experiments_providers(metadata, jobs.service, search)  # jobs become trial components
     providers["sagemaker-metrics"] = experiments.metrics
     pipelines = pipelines_provider(settings, metadata, objects, lambda: providers["sagemaker"], closers)
-    features = featurestore_providers(settings, metadata, objects, closers, search)
+    features = featurestore_providers(settings, metadata, objects, closers, search, kms.provider.service)
     monitoring = monitoring_provider(metadata, jobs.service, objects, lambda: providers["sagemaker"], closers)
     providers["sagemaker-featurestore-runtime"] = features.runtime
     providers["glue"] = features.glue

@@ -26,10 +26,13 @@ from sagecraft.services.featurestore.online_sqlite import SqliteOnlineStore
 from sagecraft.services.featurestore.provider import FeatureGroupProvider
 from sagecraft.services.featurestore.runtime import RecordService
 from sagecraft.services.featurestore.runtime_provider import FeatureStoreRuntimeProvider
+from sagecraft.services.featurestore.sealing import RecordSealer, offline_kms_key
 from sagecraft.services.featurestore.searchers import FeatureStoreSearchers
 from sagecraft.services.featurestore.service import FeatureGroupService
 from sagecraft.services.glue.provider import GlueProvider
 from sagecraft.services.glue.service import GlueService
+from sagecraft.services.kms.data_keys import ServiceDataKeys
+from sagecraft.services.kms.service import KmsService
 from sagecraft.services.search.registry import SearchRegistry
 from sagecraft.storage.metadata import MetadataStore
 from sagecraft.storage.objects.base import ObjectStore
@@ -89,7 +92,12 @@ def open_online_store(url: str, home: Path) -> OnlineStore:
 
 
 def featurestore_providers(
-    settings: Settings, metadata: MetadataStore, objects: ObjectStore, closers: list, search: SearchRegistry
+    settings: Settings,
+    metadata: MetadataStore,
+    objects: ObjectStore,
+    closers: list,
+    search: SearchRegistry,
+    kms: KmsService | None = None,
 ) -> FeatureStoreProviders:
     online = open_online_store(os.environ.get(ONLINE_URL_ENV, ""), settings.home)
     closers.append(online.close)
@@ -101,7 +109,10 @@ def featurestore_providers(
         closers.append(committer.close)  # closers run in reverse: before the store closes
     glue = GlueService(metadata, objects)
     iceberg = LazyIcebergTables(glue, objects)
-    groups = FeatureGroupService(metadata, online, glue, lambda bucket: objects.get_bucket(bucket) is not None, iceberg)
+    sealer = RecordSealer(ServiceDataKeys(kms) if kms is not None else None)
+    groups = FeatureGroupService(
+        metadata, online, glue, lambda bucket: objects.get_bucket(bucket) is not None, iceberg, sealer=sealer
+    )
 
     def resolve(key: str) -> OfflineTarget | None:
         group = groups.by_store_key(key)
@@ -109,10 +120,19 @@ def featurestore_providers(
             return None
         catalog = group.offline_config["DataCatalogConfig"]
         table = (group.account_id, group.region, catalog["Database"], catalog["TableName"])
-        return OfflineTarget(group.resolved_output_uri, group.feature_definitions, table if is_iceberg(group) else None)
+        return OfflineTarget(
+            group.resolved_output_uri,
+            group.feature_definitions,
+            table if is_iceberg(group) else None,
+            offline_kms_key(group.request),
+        )
+
+    def open_row(key: str, row: Any) -> dict[str, Any]:
+        group = groups.by_store_key(key)
+        return sealer.open(group, row) if group is not None else row
 
     interval = float(os.environ.get(FLUSH_ENV) or DEFAULT_FLUSH_SECONDS)
-    offline = OfflineWriter(online, objects, resolve, interval, iceberg)
+    offline = OfflineWriter(online, objects, resolve, interval, iceberg, open_row)
     groups.before_delete.append(offline.flush)
     searchers = FeatureStoreSearchers(groups)
     search.register("FeatureGroup", searchers.feature_groups)

@@ -45,6 +45,7 @@ class OfflineTarget:
     uri: str  # ResolvedOutputS3Uri
     definitions: list[dict[str, Any]]
     iceberg_table: tuple[str, str, str, str] | None = None  # (account, region, database, table) for Iceberg
+    kms_key_id: str | None = None  # S3StorageConfig.KmsKeyId: Parquet files are written SSE-KMS with it
 
 
 class IcebergAppender(Protocol):
@@ -53,6 +54,12 @@ class IcebergAppender(Protocol):
 
 # The target of a feature group incarnation (by store key), None when it is gone.
 Resolver = Callable[[str], OfflineTarget | None]
+# A journal row as the writer reads it, by store key: sealed rows (sealing.py) are opened.
+RowOpener = Callable[[str, Any], dict[str, Any]]
+
+
+def _as_is(key: str, row: Any) -> dict[str, Any]:
+    return row
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -122,8 +129,15 @@ def partition_of(event_time: float) -> str:
 
 class OfflineWriter:
     def __init__(
-        self, online: OnlineStore, objects: ObjectStore, resolve: Resolver, interval: float, iceberg: IcebergAppender
+        self,
+        online: OnlineStore,
+        objects: ObjectStore,
+        resolve: Resolver,
+        interval: float,
+        iceberg: IcebergAppender,
+        open_row: RowOpener = _as_is,
     ) -> None:
+        self.open_row = open_row
         self.online = online
         self.objects = objects
         self.resolve = resolve
@@ -171,6 +185,7 @@ class OfflineWriter:
             if target is None:
                 log.warning("dropping %d offline rows of a deleted feature group %s", len(rows), key)
                 continue
+            rows = [self.open_row(key, row) for row in rows]
             if target.iceberg_table is not None:
                 self.iceberg.append(*target.iceberg_table, iceberg_rows(rows, target.definitions))
             else:
@@ -190,4 +205,6 @@ class OfflineWriter:
             buffer = io.BytesIO()
             pq.write_table(to_table(partition_rows, schema), buffer)
             name = f"{prefix.rstrip('/')}/{partition}/{stamp}_{uuid.uuid4().hex[:16]}.parquet"
-            self.objects.put_object(bucket, name, buffer.getvalue(), ObjectMeta(content_type="application/x-parquet"))
+            sse = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": target.kms_key_id} if target.kms_key_id else {}
+            meta = ObjectMeta(content_type="application/x-parquet", sse=sse)
+            self.objects.put_object(bucket, name, buffer.getvalue(), meta)

@@ -17,6 +17,7 @@ from sagecraft.services.featurestore import records
 from sagecraft.services.featurestore.models import FeatureGroup, FeatureGroupStatus, ttl_to_seconds
 from sagecraft.services.featurestore.online import OnlineStore, Write
 from sagecraft.services.featurestore.requests import check_ttl
+from sagecraft.services.featurestore.sealing import RecordSealer
 from sagecraft.services.featurestore.service import FeatureGroupService
 
 MAX_BATCH_IDENTIFIERS = 100
@@ -38,8 +39,13 @@ def iso_time(epoch: float) -> str:
 
 class RecordService:
     def __init__(
-        self, groups: FeatureGroupService, online: OnlineStore, clock: Callable[[], float] = time.time
+        self,
+        groups: FeatureGroupService,
+        online: OnlineStore,
+        clock: Callable[[], float] = time.time,
+        sealer: RecordSealer | None = None,
     ) -> None:
+        self.sealer = sealer or groups.sealer
         self.groups = groups
         self.online = online
         self.clock = clock
@@ -83,19 +89,24 @@ class RecordService:
         online, offline = self._targets(group, target_stores)
         ttl_seconds = ttl_to_seconds(ttl) if ttl else group.ttl_seconds()
         expires_at = valid.event_time + ttl_seconds if ttl_seconds else None
-        write = Write(valid.record_id, valid.event_time, valid.values, expires_at, online=online)
+        sealed = self.sealer.seal(group, valid.values)
+        write = Write(valid.record_id, valid.event_time, sealed, expires_at, online=online)
         row = None
         if offline:
-            row = json.dumps(
+            row = self._journal_row(
+                group,
                 {
                     "event_time": valid.event_time,
                     "values": valid.values,
                     "write_time": now,
                     "api_invocation_time": now,
                     "is_deleted": False,
-                }
+                },
             )
         return write, row
+
+    def _journal_row(self, group: FeatureGroup, row: dict[str, Any]) -> str:
+        return json.dumps(self.sealer.seal(group, row))
 
     def prepare_put(self, account_id: str, region: str, params: Mapping[str, Any]) -> Change:
         """Validates a PutRecord: what to apply to the store (nothing is written yet)."""
@@ -153,11 +164,13 @@ class RecordService:
     def get(self, account_id: str, region: str, params: Mapping[str, Any]) -> dict[str, Any]:
         group = self._online_group(account_id, region, params["FeatureGroupName"])
         record_id = params["RecordIdentifierValueAsString"]
+        self.sealer.check(group)
         found = self.online.get(group.store_key, [record_id]).get(record_id)
         if found is None or not found.live(self.clock()):
             self._shape(group, {}, params.get("FeatureNames"))
             return {}
-        out: dict[str, Any] = {"Record": self._shape(group, found.values, params.get("FeatureNames"))}
+        values = self.sealer.open(group, found.values)
+        out: dict[str, Any] = {"Record": self._shape(group, values, params.get("FeatureNames"))}
         if params.get("ExpirationTimeResponse") == "Enabled" and found.expires_at is not None:
             out["ExpiresAt"] = iso_time(found.expires_at)
         return out
@@ -177,6 +190,7 @@ class RecordService:
             try:
                 group = self._online_group(account_id, region, name)
                 self._shape(group, {}, identifier.get("FeatureNames"))
+                self.sealer.check(group)
             except ClientError as error:
                 out["Errors"] += [
                     {
@@ -196,7 +210,9 @@ class RecordService:
                 entry = {
                     "FeatureGroupName": name,
                     "RecordIdentifierValueAsString": record_id,
-                    "Record": self._shape(group, stored.values, identifier.get("FeatureNames")),
+                    "Record": self._shape(
+                        group, self.sealer.open(group, stored.values), identifier.get("FeatureNames")
+                    ),
                 }
                 if expiration and stored.expires_at is not None:
                     entry["ExpiresAt"] = iso_time(stored.expires_at)
@@ -222,20 +238,22 @@ class RecordService:
                 "satisfy enum value set: [SoftDelete, HardDelete]"
             )
         online, offline = self._targets(group, params.get("TargetStores"))
+        self.sealer.check(group)  # a delete needs the group's KMS key as a put does
         record_id = params["RecordIdentifierValueAsString"]
         write = Write(record_id, event_time, None, None, hard_delete=mode == "HardDelete", online=online)
         row = None
         if offline:
             now = self.clock()
             values = {group.record_identifier: record_id, event_name: params["EventTime"]}
-            row = json.dumps(
+            row = self._journal_row(
+                group,
                 {
                     "event_time": event_time,
                     "values": values,
                     "write_time": now,
                     "api_invocation_time": now,
                     "is_deleted": True,
-                }
+                },
             )
         return group.store_key, [write], [(group.store_key, row)] if row else []
 

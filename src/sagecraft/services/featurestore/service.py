@@ -34,6 +34,7 @@ from sagecraft.services.featurestore.models import (
     resolved_output_uri,
 )
 from sagecraft.services.featurestore.online import OnlineStore
+from sagecraft.services.featurestore.sealing import RecordSealer
 from sagecraft.storage.metadata import MetadataStore
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,9 @@ class FeatureGroupService:
         bucket_exists: Callable[[str], bool],
         iceberg: IcebergCatalog,
         clock: Callable[[], dt.datetime] = _utcnow,
+        sealer: RecordSealer | None = None,
     ) -> None:
+        self.sealer = sealer or RecordSealer(None)
         self.store = store
         self.online = online
         self.catalog = catalog
@@ -147,6 +150,7 @@ class FeatureGroupService:
         online = stored.get("OnlineStoreConfig")
         if online is not None:
             online.setdefault("StorageType", "Standard")
+        self.sealer.prepare(account_id, region, arn, stored)  # KMS keys checked before anything is stored
         values = dict(
             account_id=account_id,
             region=region,

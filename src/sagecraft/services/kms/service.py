@@ -56,6 +56,7 @@ class KmsService:
         self._materials: dict[tuple[str, int], bytes] = {}
         self.grants = KeyGrants(store, clock)
         self._lock = threading.Lock()
+        self.state_changed: list[Callable[[str], None]] = []  # by key id: caches of key states drop it
 
     # --- keys ------------------------------------------------------------------------------------
 
@@ -123,6 +124,11 @@ class KmsService:
             raise KMSInvalidStateException(f"{key.arn} is pending deletion.")
         with self.store.write() as db:
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(state=state, **values))
+        return self._changed(key)
+
+    def _changed(self, key: Key) -> Key:
+        for listener in self.state_changed:
+            listener(key.key_id)
         return self.find(key.key_id)
 
     def schedule_deletion(self, key: Key, window_days: int | None) -> Key:
@@ -135,7 +141,7 @@ class KmsService:
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(
                 state="PendingDeletion", deletion_date=self.clock() + dt.timedelta(days=window),
                 pending_window_days=window))
-        return self.find(key.key_id)
+        return self._changed(key)
 
     def cancel_deletion(self, key: Key) -> Key:
         if key.state != "PendingDeletion":
@@ -143,16 +149,16 @@ class KmsService:
         with self.store.write() as db:  # KMS leaves a cancelled key Disabled
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(
                 state="Disabled", deletion_date=None, pending_window_days=None))
-        return self.find(key.key_id)
+        return self._changed(key)
 
     def set_rotation(self, key: Key, enabled: bool) -> None:
-        self._check_usable(key)
+        self.check_usable(key)
         with self.store.write() as db:
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(rotation_enabled=enabled))
 
     def rotate(self, key: Key) -> Key:
         """New material for new encryptions; older ciphertexts still decrypt with theirs."""
-        self._check_usable(key)
+        self.check_usable(key)
         material = envelope.seal(self._master, envelope.new_key(), key.key_id.encode())
         with self.store.write() as db:
             db.execute(update(kms_keys).where(kms_keys.c.key_id == key.key_id).values(
@@ -186,7 +192,7 @@ class KmsService:
     def encrypt(self, key: Key, plaintext: bytes, context: dict[str, str] | None = None) -> bytes:
         if not 1 <= len(plaintext) <= MAX_PLAINTEXT:
             raise ValidationException(f"Plaintext must be between 1 and {MAX_PLAINTEXT} bytes.")
-        self._check_usable(key)
+        self.check_usable(key)
         index = len(key.materials) - 1
         sealed = envelope.seal(self._material(key, index), plaintext, associated_data(key.key_id, context))
         return Blob(key.key_id, index, sealed).encode()
@@ -200,7 +206,7 @@ class KmsService:
         if expected_key is not None and expected_key.key_id != key.key_id:
             raise IncorrectKeyException("The key ID in the request does not identify the key that encrypted the "
                                         "ciphertext.")
-        self._check_usable(key)
+        self.check_usable(key)
         if parsed.material_index >= len(key.materials):
             raise InvalidCiphertextException("The ciphertext is invalid.")
         try:
@@ -217,7 +223,7 @@ class KmsService:
         plaintext = secrets.token_bytes(size)
         return plaintext, self.encrypt(key, plaintext, context)
 
-    def _check_usable(self, key: Key) -> None:
+    def check_usable(self, key: Key) -> None:
         if key.state == "Disabled":
             raise DisabledException(f"{key.arn} is disabled.")
         if key.state == "PendingDeletion":
