@@ -30,6 +30,7 @@ from sagecraft.services.pipelines.service import PipelinesService
 log = logging.getLogger("sagecraft.pipelines")
 
 SCAN_SECONDS = 0.05  # how soon a finished job is noticed (the jobs service does not notify)
+IDLE_SECONDS = 5.0  # with no execution running: Start, Stop, Retry and callbacks wake the engine anyway
 JOIN_SECONDS = 10.0
 CREATE_WORKERS = 8
 ACTIVE_STEPS = (StepStatus.STARTING, StepStatus.EXECUTING, StepStatus.STOPPING)
@@ -63,6 +64,7 @@ class PipelineEngine:
     def _loop(self) -> None:
         while not self._shutdown.is_set():
             self._wake.clear()
+            active: list[str] = []
             try:
                 with self.service.store.read() as db:
                     active = repo.active_executions(db, self.service.owner)
@@ -75,7 +77,7 @@ class PipelineEngine:
                         log.exception("could not advance pipeline execution %s", arn)
             except Exception:  # e.g. the database briefly unavailable: try again on the next round
                 log.exception("the pipelines engine could not scan for executions")
-            self._wake.wait(SCAN_SECONDS)
+            self._wake.wait(SCAN_SECONDS if active else IDLE_SECONDS)
 
     # -- one execution --------------------------------------------------------------------------------
 
