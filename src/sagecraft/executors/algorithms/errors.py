@@ -6,6 +6,13 @@ data), ``AlgorithmError:`` for anything else."""
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
 
 class AlgorithmFailure(Exception):
     prefix = "AlgorithmError"
@@ -21,3 +28,26 @@ class UserError(AlgorithmFailure):
 
 class AlgorithmError(AlgorithmFailure):
     prefix = "AlgorithmError"
+
+
+def run_reporting_failure(root: Path, work: Callable[[], None]) -> int:
+    """Run an algorithm's work: 0 when it ends well; else 1, its failure logged and written to
+    ``<root>/output/failure``. An unexpected exception is a bug of ours, reported as the containers
+    report their framework errors."""
+    try:
+        work()
+    except AlgorithmFailure as failure:
+        return _report(root, failure)
+    except Exception:
+        return _report(root, AlgorithmError(f"framework error: \n{traceback.format_exc()}"))
+    return 0
+
+
+def _report(root: Path, failure: AlgorithmFailure) -> int:
+    log.error("%s", failure.failure_reason)
+    try:
+        (root / "output").mkdir(parents=True, exist_ok=True)
+        (root / "output" / "failure").write_text(failure.failure_reason)
+    except OSError:
+        log.exception("could not write the failure file")
+    return 1

@@ -18,12 +18,11 @@ import json
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 from sagecraft.executors.algorithms.clarify import bias, config
-from sagecraft.executors.algorithms.errors import AlgorithmError, AlgorithmFailure, UserError
+from sagecraft.executors.algorithms.errors import UserError, run_reporting_failure
 from sagecraft.executors.algorithms.xgboost_builtin import ml_root
 
 log = logging.getLogger("clarify")
@@ -76,20 +75,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout)
     root = ml_root(args.ml_root)
-    try:
-        run(root)
-    except AlgorithmFailure as failure:
-        return _fail(root, failure)
-    except Exception:  # a bug of ours: reported as the container reports its framework errors
-        return _fail(root, AlgorithmError(f"framework error: \n{traceback.format_exc()}"))
-    return 0
+    return run_reporting_failure(root, lambda: run(root))
 
-
-def _fail(root: Path, failure: AlgorithmFailure) -> int:
-    log.error("%s", failure.failure_reason)
-    try:
-        (root / "output").mkdir(parents=True, exist_ok=True)
-        (root / "output" / "failure").write_text(failure.failure_reason)
-    except OSError:
-        log.exception("could not write the failure file")
-    return 1

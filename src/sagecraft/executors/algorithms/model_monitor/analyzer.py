@@ -25,12 +25,11 @@ import json
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sagecraft.executors.algorithms.errors import AlgorithmError, AlgorithmFailure, UserError
+from sagecraft.executors.algorithms.errors import UserError, run_reporting_failure
 from sagecraft.executors.algorithms.model_monitor import capture, checks, model_quality, publish
 from sagecraft.executors.algorithms.model_monitor import constraints as rules
 from sagecraft.executors.algorithms.model_monitor.datasets import parse_format, read_tables, table_from_rows
@@ -172,20 +171,5 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stdout)
     root = ml_root(args.ml_root)
-    try:
-        run()
-    except AlgorithmFailure as failure:
-        return _fail(root, failure)
-    except Exception:  # a bug of ours: reported as the container reports its framework errors
-        return _fail(root, AlgorithmError(f"framework error: \n{traceback.format_exc()}"))
-    return 0
+    return run_reporting_failure(root, run)
 
-
-def _fail(root: Path, failure: AlgorithmFailure) -> int:
-    log.error("%s", failure.failure_reason)
-    try:
-        (root / "output").mkdir(parents=True, exist_ok=True)
-        (root / "output" / "failure").write_text(failure.failure_reason)
-    except OSError:
-        log.exception("could not write the failure file")
-    return 1
