@@ -1,5 +1,5 @@
 """The seed's batch-inference pattern: ``Transformer.transform()`` of the held-out features (CSV,
-one record per line) with the approved version's model (``Model(...).transformer()``), then the
+one record per line) with the model the approval deployed (``Transformer(model_name=…)``), then the
 accuracy of the ``.out`` file's scores against the held-out labels. The SDK's own wait polls every 5 s: the step polls
 DescribeTransformJob instead."""
 
@@ -16,8 +16,8 @@ TRANSFORM_SECONDS = 300.0
 
 def batch_transform(run: QuickstartRun) -> str:
     import numpy as np
-    from sagemaker.model import Model
     from sagemaker.s3 import S3Downloader, S3Uploader
+    from sagemaker.transformer import Transformer
 
     labels, features = held_out(run)
     text = io.StringIO()
@@ -26,20 +26,11 @@ def batch_transform(run: QuickstartRun) -> str:
         text.getvalue(), f"s3://{run.bucket}/{PREFIX}/batch-input/test.csv", sagemaker_session=run.sagemaker
     )
     output_uri = f"s3://{run.bucket}/{PREFIX}/batch-output"
-    # The approved version's container (image + model.tar.gz) as a Model of its own: a model whose
-    # container names the package (what the approval deployed) is not accepted by CreateTransformJob yet.
-    package = run.sagemaker.sagemaker_client.describe_model_package(ModelPackageName=run.model_package_arn)
-    container = package["InferenceSpecification"]["Containers"][0]
-    model = Model(
-        image_uri=container["Image"],
-        model_data=container["ModelDataUrl"],
-        role=run.role,
-        sagemaker_session=run.sagemaker,
+    # The model the approval deployed (its container names the model package) transforms the batch.
+    transformer = Transformer(
+        model_name=run.approved_model_name, instance_count=1, instance_type="ml.m5.large", output_path=output_uri,
+        accept="text/csv", assemble_with="Line", sagemaker_session=run.sagemaker,
     )
-    transformer = model.transformer(
-        instance_count=1, instance_type="ml.m5.large", output_path=output_uri, accept="text/csv", assemble_with="Line"
-    )
-    run.stack.callback(_delete_quietly, model)
     transformer.transform(input_uri, content_type="text/csv", split_type="Line", wait=False, logs=False)
     job = transformer.latest_transform_job.name
     _wait(run, job)
@@ -55,13 +46,6 @@ def batch_transform(run: QuickstartRun) -> str:
         f"transform job {job} scored {len(scores)} held-out rows → {output_uri}/test.csv.out; "
         f"accuracy {scored['accuracy']:.3f}, F1 {scored['f1']:.3f}"
     )
-
-
-def _delete_quietly(model) -> None:
-    try:
-        model.delete_model()
-    except Exception:  # at the end of the run: a left-over model costs nothing
-        pass
 
 
 def _wait(run: QuickstartRun, job: str) -> None:
